@@ -1,0 +1,68 @@
+"""API v1: one NinjaAPI, bearer-token auth, JSON errors with a reason for every failure."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from sahayak.pagination import BadCursor
+
+from .auth import BearerToken
+from .routers import contacts, conversations, inbound, orders, organizations
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Sahayak API",
+    version="1",
+    description="Contacts, conversations, orders and inbound messages of a Sahayak helpdesk.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+api.add_router("/contacts", contacts.router)
+api.add_router("/organizations", organizations.router)
+api.add_router("/orders", orders.router)
+api.add_router("/conversations", conversations.router)
+api.add_router("/inbound", inbound.router)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Ninja reports an unparsable JSON body as a validation error on "body".
+    for error in exc.errors:
+        if error.get("type") == "json_invalid" or "JSON" in str(error.get("msg", "")):
+            return api.create_response(request, {"detail": "Malformed JSON body."}, status=400)
+    return api.create_response(
+        request, {"detail": "Invalid input.", "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Missing or invalid bearer token."}, status=401
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(BadCursor)
+def bad_cursor(request: HttpRequest, exc: BadCursor) -> HttpResponse:
+    return api.create_response(request, {"detail": "Invalid cursor."}, status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "Request body too large."}, status=413)

@@ -1,0 +1,267 @@
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from sahayak.accounts.models import Team, User
+from sahayak.api.auth import current_user
+from sahayak.api.schemas import (
+    ConversationCreate,
+    ConversationDetail,
+    ConversationMergeIn,
+    ConversationOut,
+    ConversationPage,
+    ConversationPatch,
+    Error,
+    LinkIn,
+    MessageOut,
+    MessagePage,
+    ReplyIn,
+)
+from sahayak.contacts.models import Contact
+from sahayak.conversations import services
+from sahayak.conversations.inbound import InboundMessage, InboundRejected
+from sahayak.conversations.models import Conversation, ConversationMerge, Inbox, Message, Tag
+from sahayak.conversations.permissions import visible_conversations
+from sahayak.conversations.pipeline import receive
+from sahayak.pagination import keyset_page
+
+router = Router(tags=["conversations"])
+
+SORTS = {"newest": ["-id"], "oldest": ["id"], "waiting": ["waiting_since", "id"]}
+
+
+def _listing(user: User) -> QuerySet[Conversation]:
+    return visible_conversations(user).select_related("contact").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("name"))
+    )
+
+
+def conversation_for(user: User, conversation_id: int) -> Conversation:
+    """The conversation if this user may see it; 404 otherwise (no existence leak)."""
+    found = _listing(user).filter(pk=conversation_id).first()
+    if found is None:
+        raise Http404("No such conversation.")
+    return found
+
+
+def _messages(conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.prefetch_related("attachments")
+
+
+@router.get("", response=ConversationPage)
+def list_conversations(
+    request: HttpRequest,
+    status: list[str] = Query(None),  # noqa: B008
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    team_id: int | None = None,
+    channel: str | None = None,
+    inbox_id: int | None = None,
+    tag: str | None = None,
+    contact_id: int | None = None,
+    sort: str = Query("newest", pattern="^(newest|oldest|waiting)$"),
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+):
+    """Conversations the caller may see, filtered, in pages (pass ``next_cursor`` back)."""
+    qs = _listing(current_user(request))
+    if status:
+        qs = qs.filter(status__in=status)
+    if unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee_id is not None:
+        qs = qs.filter(assignee_id=assignee_id)
+    filters = {"team_id": team_id, "channel": channel, "inbox_id": inbox_id, "contact_id": contact_id}
+    qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
+    if tag:
+        qs = qs.filter(tags__name=tag.strip().casefold())
+    if sort == "waiting":
+        qs = qs.filter(waiting_since__isnull=False)
+    items, next_cursor = keyset_page(qs, keys=SORTS[sort], cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("", response={201: ConversationDetail, 200: ConversationDetail, 404: Error, 422: Error})
+def create_conversation(request: HttpRequest, payload: ConversationCreate):
+    """Open a conversation with the customer's first message (through the inbound pipeline)."""
+    user = current_user(request)
+    inbox = get_object_or_404(Inbox, pk=payload.inbox_id, is_active=True)
+    kind, address, name = _sender(payload)
+    try:
+        result = receive(
+            InboundMessage(
+                channel=inbox.channel,
+                inbox=inbox,
+                sender_kind=kind,
+                sender_address=address,
+                sender_name=name,
+                subject=payload.subject,
+                text=payload.text,
+                html=payload.html,
+                external_id=payload.external_id,
+                locale=payload.locale,
+            )
+        )
+    except InboundRejected as exc:
+        raise HttpError(422, str(exc)) from exc
+    if result.created_conversation:
+        _apply_patch(
+            result.conversation,
+            user,
+            ConversationPatch(
+                priority=payload.priority,
+                tags=payload.tags or None,
+                assignee_id=payload.assignee_id,
+                team_id=payload.team_id,
+            ),
+            fields={"priority", "tags", "assignee_id", "team_id"}
+            & {k for k, v in payload.dict().items() if v},
+        )
+    return (201 if result.created_conversation else 200), _detail(user, result.conversation.pk)
+
+
+def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
+    if payload.sender is not None:
+        return payload.sender.kind, payload.sender.address, payload.sender.name
+    if payload.contact_id is None:
+        raise HttpError(422, "Give either contact_id or sender.")
+    contact = get_object_or_404(Contact, pk=payload.contact_id)
+    identity = contact.identities.order_by("id").first()
+    if identity is None:
+        raise HttpError(422, "That contact has no identity to write from; give a sender.")
+    return identity.kind, identity.address, contact.name
+
+
+def _detail(user: User, conversation_id: int) -> dict[str, object]:
+    conversation = conversation_for(user, conversation_id)
+    messages, next_cursor = keyset_page(
+        _messages(conversation), keys=["id"], cursor=None, limit=100
+    )
+    data = ConversationOut.from_orm(conversation).dict()
+    data["messages"] = messages
+    data["messages_next_cursor"] = next_cursor
+    data["related_ids"] = list(conversation.related.values_list("id", flat=True))
+    return data
+
+
+@router.get("/{conversation_id}", response={200: ConversationDetail, 404: Error})
+def get_conversation(request: HttpRequest, conversation_id: int):
+    """A conversation with its first 100 messages (more through ``/messages``)."""
+    return _detail(current_user(request), conversation_id)
+
+
+@router.patch("/{conversation_id}", response={200: ConversationOut, 404: Error, 422: Error})
+def update_conversation(request: HttpRequest, conversation_id: int, payload: ConversationPatch):
+    """Change status, priority, assignee, team, tags or custom fields (null unassigns)."""
+    user = current_user(request)
+    conversation = conversation_for(user, conversation_id)
+    _apply_patch(conversation, user, payload, fields=payload.model_fields_set)
+    return conversation_for(user, conversation_id)
+
+
+@transaction.atomic
+def _apply_patch(
+    conversation: Conversation, user: User, payload: ConversationPatch, fields: set[str]
+) -> None:
+    try:
+        if "status" in fields and payload.status:
+            services.set_status(conversation=conversation, status=payload.status, actor=user)
+        if "priority" in fields and payload.priority:
+            services.set_priority(conversation=conversation, priority=payload.priority, actor=user)
+        if "assignee_id" in fields:
+            assignee = None
+            if payload.assignee_id is not None:
+                assignee = get_object_or_404(User, pk=payload.assignee_id)
+            services.assign(conversation=conversation, assignee=assignee, actor=user)
+        if "team_id" in fields:
+            team = get_object_or_404(Team, pk=payload.team_id) if payload.team_id else None
+            services.set_team(conversation=conversation, team=team, actor=user)
+        if "tags" in fields and payload.tags is not None:
+            services.set_tags(conversation=conversation, names=payload.tags, actor=user)
+        if "custom_fields" in fields and payload.custom_fields is not None:
+            services.set_custom_fields(
+                conversation=conversation, values=payload.custom_fields, actor=user
+            )
+    except services.ConversationError as exc:
+        raise HttpError(422, str(exc)) from exc
+
+
+@router.get("/{conversation_id}/messages", response={200: MessagePage, 404: Error})
+def list_messages(
+    request: HttpRequest,
+    conversation_id: int,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+):
+    conversation = conversation_for(current_user(request), conversation_id)
+    items, next_cursor = keyset_page(_messages(conversation), keys=["id"], cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/{conversation_id}/messages", response={201: MessageOut, 404: Error, 422: Error})
+def post_message(request: HttpRequest, conversation_id: int, payload: ReplyIn):
+    """Reply to the customer (sent in the background) or add an internal note."""
+    user = current_user(request)
+    conversation = conversation_for(user, conversation_id)
+    try:
+        message = services.reply(
+            conversation=conversation,
+            author=user,
+            text=payload.text,
+            html=payload.html,
+            note=payload.note,
+            channel=payload.channel,
+        )
+    except services.ConversationError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return 201, message
+
+
+@router.post("/{conversation_id}/merge", response={200: dict, 404: Error, 409: Error})
+def merge_into(request: HttpRequest, conversation_id: int, payload: ConversationMergeIn):
+    """Merge conversation ``source_id`` into this one."""
+    user = current_user(request)
+    target = conversation_for(user, conversation_id)
+    source = conversation_for(user, payload.source_id)
+    try:
+        merge = services.merge_conversations(source=source, target=target, actor=user)
+    except services.ConversationError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return {"merge_id": merge.pk, "target_id": target.pk, "source_id": source.pk}
+
+
+@router.post("/merges/{merge_id}/undo", response={200: ConversationOut, 404: Error, 409: Error})
+def undo_merge(request: HttpRequest, merge_id: int):
+    user = current_user(request)
+    merge = get_object_or_404(ConversationMerge, pk=merge_id)
+    conversation_for(user, merge.target_id)
+    try:
+        source = services.undo_conversation_merge(merge=merge, actor=user)
+    except services.ConversationError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return conversation_for(user, source.pk)
+
+
+@router.post("/{conversation_id}/links", response={204: None, 404: Error, 422: Error})
+def link(request: HttpRequest, conversation_id: int, payload: LinkIn):
+    user = current_user(request)
+    a = conversation_for(user, conversation_id)
+    b = conversation_for(user, payload.other_id)
+    try:
+        services.link_conversations(a=a, b=b, actor=user)
+    except services.ConversationError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return 204, None
+
+
+@router.delete("/{conversation_id}/links/{other_id}", response={204: None, 404: Error})
+def unlink(request: HttpRequest, conversation_id: int, other_id: int):
+    user = current_user(request)
+    a = conversation_for(user, conversation_id)
+    b = conversation_for(user, other_id)
+    services.unlink_conversations(a=a, b=b, actor=user)
+    return 204, None

@@ -1,0 +1,259 @@
+"""Request and response shapes of API v1."""
+
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class Error(Schema):
+    detail: Any
+
+
+class IdentityIn(Schema):
+    kind: str = Field(..., max_length=16, examples=["email"])
+    address: str = Field(..., max_length=320, examples=["asha@example.com"])
+
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    address: str
+    verified: bool
+
+
+class ContactIn(Schema):
+    name: str = Field("", max_length=200)
+    locale: str = Field("", max_length=16)
+    time_zone: str = Field("", max_length=64)
+    organization_id: int | None = None
+    custom_attributes: dict[str, Any] = Field(default_factory=dict)
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
+
+
+class ContactPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    locale: str | None = Field(None, max_length=16)
+    time_zone: str | None = Field(None, max_length=64)
+    organization_id: int | None = None
+    custom_attributes: dict[str, Any] | None = None
+    add_identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    locale: str
+    time_zone: str
+    organization_id: int | None
+    custom_attributes: dict[str, Any]
+    identities: list[IdentityOut]
+    merged_into_id: int | None
+    created_at: datetime
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class MergeIn(Schema):
+    source_id: int
+
+
+class MergeOut(Schema):
+    merge_id: int
+    target_id: int
+    source_id: int
+
+
+class OrganizationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    domain: str = Field("", max_length=200)
+    custom_attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    domain: str
+    custom_attributes: dict[str, Any]
+    created_at: datetime
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    next_cursor: str | None
+
+
+class OrderIn(Schema):
+    contact_id: int
+    external_ref: str = Field(..., min_length=1, max_length=120)
+    amount: Decimal = Field(..., max_digits=14, decimal_places=2)
+    currency: str = Field(..., min_length=3, max_length=3)
+    ordered_at: datetime
+    status: str = Field("", max_length=40)
+    items: list[Any] = Field(default_factory=list)
+
+
+class OrderOut(Schema):
+    id: int
+    contact_id: int
+    external_ref: str
+    amount: Decimal
+    currency: str
+    ordered_at: datetime
+    status: str
+    items: list[Any]
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    errors: list[str]
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+
+class ConversationOut(Schema):
+    id: int
+    number: int
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    inbox_id: int
+    contact: ContactRef
+    assignee_id: int | None
+    team_id: int | None
+    tags: list[str]
+    language: str
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    waiting_since: datetime | None
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    merged_into_id: int | None
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        if isinstance(obj, dict):
+            return list(obj.get("tags", []))
+        return [tag.name for tag in obj.tags.all()]
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    author_user_id: int | None
+    author_contact_id: int | None
+    text: str
+    html: str
+    external_id: str | None
+    delivery_status: str
+    delivery_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    attachments: list[AttachmentOut]
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+    messages_next_cursor: str | None
+    related_ids: list[int]
+
+
+class SenderIn(Schema):
+    kind: str = Field("email", max_length=16)
+    address: str = Field(..., min_length=1, max_length=320)
+    name: str = Field("", max_length=200)
+
+
+class ConversationCreate(Schema):
+    inbox_id: int
+    contact_id: int | None = None
+    sender: SenderIn | None = None
+    subject: str = Field("", max_length=300)
+    text: str = ""
+    html: str = ""
+    external_id: str | None = Field(None, min_length=1, max_length=255)
+    locale: str = Field("", max_length=16)
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class ConversationPatch(Schema):
+    status: Literal["new", "open", "pending", "on_hold", "solved", "closed"] | None = None
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    tags: list[str] | None = Field(None, max_length=50)
+    custom_fields: dict[str, Any] | None = None
+
+
+class ReplyIn(Schema):
+    text: str = ""
+    html: str = ""
+    note: bool = False
+    channel: str | None = Field(None, max_length=32)
+
+
+class ConversationMergeIn(Schema):
+    source_id: int
+
+
+class LinkIn(Schema):
+    other_id: int
+
+
+class InboundIn(Schema):
+    inbox_id: int
+    sender: SenderIn
+    text: str = ""
+    html: str = ""
+    subject: str = Field("", max_length=300)
+    external_id: str = Field(..., min_length=1, max_length=255)
+    conversation_id: int | None = None
+    thread_key: str = Field("", max_length=255)
+    references: list[str] = Field(default_factory=list, max_length=100)
+    locale: str = Field("", max_length=16)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class InboundOut(Schema):
+    message_id: int
+    conversation_id: int
+    contact_id: int
+    duplicate: bool

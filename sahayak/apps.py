@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SahayakConfig(AppConfig):
+    name = "sahayak"
+    verbose_name = "Sahayak"

@@ -1,0 +1,71 @@
+"""The API channel: the business's own system is the channel.
+
+Inbound arrives on ``POST /api/v1/inbound``. Outbound replies are POSTed to the inbox's
+``webhook_url`` (if set) as JSON signed with HMAC-SHA256 of ``"<timestamp>.<body>"``
+under the inbox's ``webhook_secret``; without a webhook URL the business reads replies
+from the API, so the message counts as sent once stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+from django.conf import settings
+
+from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
+
+SIGNATURE_HEADER = "X-Sahayak-Signature"
+TIMESTAMP_HEADER = "X-Sahayak-Timestamp"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class ApiChannelAdapter(ChannelAdapter):
+    kind = "api"
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        url = message.inbox_config.get("webhook_url")
+        if not url:
+            return SendResult()
+        body = json.dumps(
+            {
+                "event": "message.created",
+                "message": {
+                    "id": message.message_id,
+                    "conversation_id": message.conversation_id,
+                    "text": message.text,
+                    "html": message.html,
+                    "author": message.author_name,
+                    "recipients": message.recipients,
+                },
+            },
+            ensure_ascii=False,
+        ).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"sahayak-message-{message.message_id}",
+            TIMESTAMP_HEADER: timestamp,
+        }
+        secret = message.inbox_config.get("webhook_secret", "")
+        if secret:
+            headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
+        try:
+            response = httpx.post(
+                url, content=body, headers=headers, timeout=settings.SAHAYAK_DELIVERY_TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook unreachable: {exc}") from exc
+        if response.is_success:
+            return SendResult(external_id=response.headers.get("X-Message-Id") or None)
+        permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
+        raise DeliveryError(
+            f"webhook answered {response.status_code}: {response.text[:200]}", permanent=permanent
+        )

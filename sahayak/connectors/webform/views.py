@@ -1,0 +1,92 @@
+"""The public web form: a thin view over the inbound pipeline."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
+from sahayak.conversations.models import Inbox
+from sahayak.conversations.pipeline import receive
+
+from .forms import ContactForm
+
+
+def _inbox(public_key: str) -> Inbox:
+    inbox = Inbox.objects.filter(public_key=public_key, channel="webform", is_active=True).first()
+    if inbox is None:
+        raise Http404(_("No such form."))
+    return inbox
+
+
+def _rate_limited(request: HttpRequest, inbox: Inbox) -> bool:
+    """At most SAHAYAK_WEBFORM_RATE submissions per client address per minute."""
+    ip = request.META.get("REMOTE_ADDR", "unknown")
+    key = f"webform-rate:{inbox.pk}:{ip}"
+    if cache.add(key, 1, timeout=60):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        return False
+    return count > settings.SAHAYAK_WEBFORM_RATE
+
+
+@require_http_methods(["GET", "POST"])
+def contact_form(request: HttpRequest, public_key: str) -> HttpResponse:
+    inbox = _inbox(public_key)
+    if request.method == "GET":
+        form = ContactForm(initial={"submission": secrets.token_urlsafe(24)})
+        return render(request, "webform/form.html", {"form": form, "inbox": inbox})
+    if _rate_limited(request, inbox):
+        error = _("Too many messages from your address. Please wait a minute and try again.")
+        return render(
+            request, "webform/form.html", {"form": ContactForm(), "inbox": inbox, "error": error},
+            status=429,
+        )
+    form = ContactForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "webform/form.html", {"form": form, "inbox": inbox}, status=400)
+    try:
+        result = receive(_to_inbound(form, inbox))
+    except InboundRejected as exc:
+        form.add_error(None, str(exc))
+        return render(request, "webform/form.html", {"form": form, "inbox": inbox}, status=400)
+    return render(
+        request,
+        "webform/thanks.html",
+        {"inbox": inbox, "number": result.conversation.number},
+    )
+
+
+def _to_inbound(form: ContactForm, inbox: Inbox) -> InboundMessage:
+    data = form.cleaned_data
+    attachments = []
+    upload = data.get("attachment")
+    if upload:
+        attachments.append(
+            InboundAttachment(
+                filename=upload.name,
+                content_type=upload.content_type or "application/octet-stream",
+                content=upload.read(),
+            )
+        )
+    return InboundMessage(
+        channel="webform",
+        inbox=inbox,
+        sender_kind="email",
+        sender_address=data["email"],
+        sender_name=data["name"],
+        subject=data["subject"],
+        text=data["message"],
+        external_id=f"form:{data['submission']}",
+        locale=(get_language() or "")[:2] if inbox.config.get("trust_page_language") else "",
+        attachments=attachments,
+    )

@@ -1,0 +1,100 @@
+"""The CRM: one contact per customer, their identities on every channel, orders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(_("email domain"), max_length=200, blank=True, db_index=True)
+    custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    locale = models.CharField(_("language"), max_length=16, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    # A merged contact is kept (hidden) so that the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_contacts"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat visitor")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    FACEBOOK = "facebook", _("Facebook")
+    INSTAGRAM = "instagram", _("Instagram")
+    TWITTER = "twitter", _("X / Twitter")
+    EXTERNAL = "external", _("External system id")
+
+
+class Identity(models.Model):
+    """How a contact is known on one channel; (kind, address) is unique across contacts."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    address = models.CharField(max_length=320)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "address"], name="identity_kind_address_uniq")
+        ]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.address}"
+
+
+class Order(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
+    external_ref = models.CharField(_("order reference"), max_length=120, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    items = models.JSONField(_("items"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=40, blank=True)
+    ordered_at = models.DateTimeField(_("ordered at"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "-ordered_at"])]
+
+    def __str__(self) -> str:
+        return self.external_ref
+
+
+class ContactMerge(models.Model):
+    """What a merge moved, so that it can be undone exactly."""
+
+    source = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    moved = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)

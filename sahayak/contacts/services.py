@@ -1,0 +1,290 @@
+"""Contact operations: identity resolution, merge and undo, orders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from sahayak.accounts.models import User
+from sahayak.accounts.services import record_audit
+
+from .identities import normalize_address
+from .models import Contact, ContactMerge, Identity, Order, Organization
+
+BATCH = 1000
+
+
+class MergeError(Exception):
+    """A merge or undo that cannot be carried out; the message says why."""
+
+
+def find_contact(*, kind: str, address: str) -> Contact | None:
+    normalized = normalize_address(kind, address)
+    identity = Identity.objects.select_related("contact").filter(kind=kind, address=normalized)
+    found = identity.first()
+    return found.contact if found else None
+
+
+def resolve_contact(
+    *,
+    kind: str,
+    address: str,
+    name: str = "",
+    locale: str = "",
+    time_zone: str = "",
+) -> tuple[Contact, bool]:
+    """The contact with this identity, created (with the identity) if none exists yet.
+
+    Safe under concurrent calls: the unique (kind, address) constraint decides the winner
+    and the loser reads the winner's contact.
+    """
+    normalized = normalize_address(kind, address)
+    existing = Identity.objects.select_related("contact").filter(kind=kind, address=normalized)
+    found = existing.first()
+    if found is not None:
+        return found.contact, False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                name=name[:200], locale=locale[:16], time_zone=time_zone[:64]
+            )
+            Identity.objects.create(contact=contact, kind=kind, address=normalized)
+            _link_organization_by_domain(contact, kind, normalized)
+            return contact, True
+    except IntegrityError:
+        return existing.get().contact, False
+
+
+def _link_organization_by_domain(contact: Contact, kind: str, address: str) -> None:
+    if kind != "email" or "@" not in address:
+        return
+    org = Organization.objects.filter(domain=address.rsplit("@", 1)[1]).first()
+    if org is not None:
+        contact.organization = org
+        contact.save(update_fields=["organization"])
+
+
+def add_identity(*, contact: Contact, kind: str, address: str, verified: bool = False) -> Identity:
+    normalized = normalize_address(kind, address)
+    owner = Identity.objects.filter(kind=kind, address=normalized).first()
+    if owner is not None and owner.contact_id != contact.pk:
+        raise MergeError(
+            _("%(addr)s already belongs to contact #%(id)s; merge the two contacts instead.")
+            % {"addr": normalized, "id": owner.contact_id}
+        )
+    identity, _created = Identity.objects.get_or_create(
+        kind=kind, address=normalized, defaults={"contact": contact, "verified": verified}
+    )
+    return identity
+
+
+# --- merge ------------------------------------------------------------------------------------
+
+_FILLABLE = ("name", "locale", "time_zone", "organization_id")
+
+
+def _contact_relations() -> list[tuple[type[models.Model], str]]:
+    """Every foreign key to Contact that belongs to the customer (moves with a merge).
+
+    Found from the model registry, so conversations, orders and whatever later apps point
+    at a contact move without this module knowing them.
+    """
+    skip = {ContactMerge, Contact}
+    relations = []
+    for rel in Contact._meta.related_objects:
+        model = rel.related_model
+        if not isinstance(model, type) or model in skip:
+            continue
+        if rel.one_to_many:
+            relations.append((model, rel.field.name))
+    return relations
+
+
+@transaction.atomic
+def merge_contacts(*, source: Contact, target: Contact, actor: User | None) -> ContactMerge:
+    """Move all of ``source`` into ``target``; ``source`` is kept hidden for undo."""
+    source = Contact.objects.select_for_update().get(pk=source.pk)
+    target = Contact.objects.select_for_update().get(pk=target.pk)
+    if source.pk == target.pk:
+        raise MergeError(_("A contact cannot be merged into itself."))
+    if source.merged_into_id or target.merged_into_id:
+        raise MergeError(_("One of these contacts was already merged into another."))
+
+    moved: dict[str, Any] = {"relations": {}, "fields": {}, "attributes": []}
+    for model, field in _contact_relations():
+        ids = list(model._default_manager.filter(**{field: source}).values_list("pk", flat=True))
+        if ids:
+            moved["relations"][f"{model._meta.label}.{field}"] = ids
+            _bulk_set(model, field, ids, target.pk)
+
+    for name in _FILLABLE:
+        if not getattr(target, name) and getattr(source, name):
+            moved["fields"][name] = getattr(target, name)
+            setattr(target, name, getattr(source, name))
+    for key, value in source.custom_attributes.items():
+        if key not in target.custom_attributes:
+            target.custom_attributes[key] = value
+            moved["attributes"].append(key)
+    target.save()
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+
+    merge = ContactMerge.objects.create(source=source, target=target, moved=moved, actor=actor)
+    record_audit(
+        actor=actor,
+        action="contact.merged",
+        obj=target,
+        data={"source": source.pk, "merge": merge.pk, "moved": moved["relations"]},
+    )
+    return merge
+
+
+def _bulk_set(model: type[models.Model], field: str, ids: list[Any], value: Any) -> None:
+    for start in range(0, len(ids), BATCH):
+        model._default_manager.filter(pk__in=ids[start : start + BATCH]).update(
+            **{f"{field}_id": value}
+        )
+
+
+@transaction.atomic
+def undo_contact_merge(*, merge: ContactMerge, actor: User | None) -> Contact:
+    """Put back exactly what ``merge`` moved; the source contact reappears."""
+    merge = ContactMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise MergeError(_("This merge was already undone."))
+    source, target = merge.source, merge.target
+    if target.merged_into_id:
+        raise MergeError(
+            _("Contact #%(id)s was merged again since; undo that merge first.") % {"id": target.pk}
+        )
+    for key, ids in merge.moved["relations"].items():
+        label, field = key.rsplit(".", 1)
+        model = _model_by_label(label)
+        still_there = list(
+            model._default_manager.filter(pk__in=ids, **{f"{field}_id": target.pk}).values_list(
+                "pk", flat=True
+            )
+        )
+        _bulk_set(model, field, still_there, source.pk)
+    for name, old in merge.moved["fields"].items():
+        setattr(target, name, old)
+    for key in merge.moved["attributes"]:
+        target.custom_attributes.pop(key, None)
+    target.save()
+    source.merged_into = None
+    source.save(update_fields=["merged_into", "updated_at"])
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    record_audit(actor=actor, action="contact.merge_undone", obj=target, data={"merge": merge.pk})
+    return source
+
+
+def _model_by_label(label: str) -> type[models.Model]:
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderData:
+    external_ref: str
+    amount: Decimal
+    currency: str
+    ordered_at: datetime
+    status: str = ""
+    items: list[Any] | None = None
+
+
+def upsert_order(*, contact: Contact, data: OrderData) -> tuple[Order, bool]:
+    """Create or update the order with this reference (imports can be run again safely)."""
+    if len(data.currency) != 3 or not data.currency.isalpha():
+        raise ValueError(_("Currency must be a three-letter ISO 4217 code."))
+    return Order.objects.update_or_create(
+        external_ref=data.external_ref,
+        defaults={
+            "contact": contact,
+            "amount": data.amount,
+            "currency": data.currency.upper(),
+            "ordered_at": data.ordered_at,
+            "status": data.status,
+            "items": data.items or [],
+        },
+    )
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] | None = None
+
+
+def import_orders_csv(
+    stream: Iterable[str] | io.TextIOBase,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import orders from CSV; each bad row is reported by line and skipped.
+
+    Columns: external_ref, email or phone, name, amount, currency, ordered_at, status, items
+    (items as JSON or ``;``-separated names).
+    """
+    report = ImportReport(errors=[])
+    reader = csv.DictReader(stream)
+    for line_no, row in enumerate(reader, start=2):
+        try:
+            with transaction.atomic():
+                created = _import_order_row(row)
+            report.created += created
+            report.updated += not created
+        except (ValueError, KeyError, InvalidOperation) as exc:
+            assert report.errors is not None
+            report.errors.append(_("line %(n)d: %(err)s") % {"n": line_no, "err": exc})
+        if progress and line_no % 500 == 0:
+            progress(line_no - 1)
+    return report
+
+
+def _import_order_row(row: dict[str, str]) -> bool:
+    if row.get("email"):
+        kind, address = "email", row["email"]
+    elif row.get("phone"):
+        kind, address = "phone", row["phone"]
+    else:
+        raise ValueError(_("each row needs an email or a phone"))
+    contact, _created = resolve_contact(kind=kind, address=address, name=row.get("name", ""))
+    ordered_at = parse_datetime(row["ordered_at"] or "")
+    if ordered_at is None:
+        raise ValueError(_("ordered_at is not a date and time: %(v)s") % {"v": row["ordered_at"]})
+    if timezone.is_naive(ordered_at):
+        ordered_at = timezone.make_aware(ordered_at, timezone.UTC)
+    items_raw = (row.get("items") or "").strip()
+    items = json.loads(items_raw) if items_raw.startswith("[") else [
+        {"name": part.strip()} for part in items_raw.split(";") if part.strip()
+    ]
+    _order, created = upsert_order(
+        contact=contact,
+        data=OrderData(
+            external_ref=row["external_ref"].strip(),
+            amount=Decimal(row["amount"]),
+            currency=row["currency"].strip(),
+            ordered_at=ordered_at,
+            status=row.get("status", "").strip(),
+            items=items,
+        ),
+    )
+    return created

@@ -1,0 +1,242 @@
+"""The one inbound pipeline: every channel's message ends here.
+
+receive() resolves the contact, threads the message into a conversation (or opens one),
+stores it idempotently and emits ``message_received`` after commit. A caller acknowledges
+the message to its source only after receive() has returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sahayak.contacts.models import Contact
+from sahayak.contacts.services import resolve_contact
+
+from .inbound import InboundMessage, InboundRejected
+from .models import (
+    Attachment,
+    Conversation,
+    Direction,
+    Event,
+    Message,
+    Status,
+)
+from .signals import emit_on_commit, message_received
+from .text import detect_language, html_to_text, sanitize_html
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    message: Message
+    conversation: Conversation
+    contact: Contact
+    duplicate: bool = False
+    created_conversation: bool = False
+
+
+def receive(inbound: InboundMessage) -> ReceiveResult:
+    """Store ``inbound`` exactly once and return where it went."""
+    _validate(inbound)
+    for attempt in range(ATTEMPTS):
+        existing = _existing(inbound)
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return _store(inbound)
+        except IntegrityError:
+            # Lost a race: another delivery of this message (or of this new customer's
+            # first message) committed first. The next round reads the winner's rows.
+            logger.info("receive: retrying after a concurrent insert (attempt %d)", attempt + 1)
+    existing = _existing(inbound)
+    if existing is not None:
+        return existing
+    raise RuntimeError("inbound message could not be stored after concurrent retries")
+
+
+def _validate(inbound: InboundMessage) -> None:
+    if not inbound.text.strip() and not inbound.html.strip() and not inbound.attachments:
+        raise InboundRejected(_("The message is empty."))
+    if len(inbound.text) > settings.SAHAYAK_MAX_MESSAGE_CHARS:
+        raise InboundRejected(
+            _("The message is longer than %(n)d characters.")
+            % {"n": settings.SAHAYAK_MAX_MESSAGE_CHARS}
+        )
+    if inbound.external_id is not None and not (0 < len(inbound.external_id) <= 255):
+        raise InboundRejected(_("An external id must have 1 to 255 characters."))
+    for attachment in inbound.attachments:
+        if len(attachment.content) > settings.SAHAYAK_MAX_ATTACHMENT_BYTES:
+            raise InboundRejected(
+                _("Attachment %(name)s is larger than %(n)d bytes.")
+                % {"name": attachment.filename, "n": settings.SAHAYAK_MAX_ATTACHMENT_BYTES}
+            )
+
+
+def _existing(inbound: InboundMessage) -> ReceiveResult | None:
+    if inbound.external_id is None:
+        return None
+    message = (
+        Message.objects.select_related("conversation", "conversation__contact")
+        .filter(channel=inbound.channel, external_id=inbound.external_id)
+        .first()
+    )
+    if message is None:
+        return None
+    conversation = message.conversation
+    return ReceiveResult(message, conversation, conversation.contact, duplicate=True)
+
+
+def _store(inbound: InboundMessage) -> ReceiveResult:
+    try:
+        contact, _created = resolve_contact(
+            kind=inbound.sender_kind,
+            address=inbound.sender_address,
+            name=inbound.sender_name,
+            locale=inbound.locale,
+        )
+    except ValueError as exc:
+        raise InboundRejected(str(exc)) from exc
+    text = inbound.text or html_to_text(inbound.html)
+    now = timezone.now()
+    conversation = _thread(inbound, contact, now)
+    created = conversation is None
+    if conversation is None:
+        conversation = _open_conversation(inbound, contact, text, now)
+    else:
+        _touch(conversation, now)
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        channel=inbound.channel,
+        author_contact=contact,
+        text=text,
+        html=sanitize_html(inbound.html),
+        external_id=inbound.external_id,
+        metadata=inbound.metadata,
+    )
+    _store_attachments(message, inbound)
+    emit_on_commit(
+        message_received,
+        conversation=conversation,
+        message=message,
+        created_conversation=created,
+    )
+    return ReceiveResult(message, conversation, contact, created_conversation=created)
+
+
+def _follow_merges(conversation: Conversation) -> Conversation:
+    seen = set()
+    while conversation.merged_into_id and conversation.pk not in seen:
+        seen.add(conversation.pk)
+        conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+    return conversation
+
+
+def _thread(inbound: InboundMessage, contact: Contact, now: object) -> Conversation | None:
+    """The conversation this message continues, or None to open a new one."""
+    found: Conversation | None = None
+    if inbound.conversation_id is not None:
+        found = Conversation.objects.filter(pk=inbound.conversation_id).first()
+    if found is None and inbound.references:
+        parent = (
+            Message.objects.filter(channel=inbound.channel, external_id__in=inbound.references)
+            .select_related("conversation")
+            .order_by("-id")
+            .first()
+        )
+        found = parent.conversation if parent else None
+    if found is None and inbound.thread_key:
+        found = (
+            Conversation.objects.filter(inbox=inbound.inbox, thread_key=inbound.thread_key)
+            .order_by("-id")
+            .first()
+        )
+    if found is None:
+        return None
+    found = _follow_merges(found)
+    if found.status == Status.CLOSED and inbound.inbox.config.get("on_closed", "new") == "new":
+        inbound.metadata.setdefault("follows_conversation", found.pk)
+        return None
+    return found
+
+
+def _open_conversation(
+    inbound: InboundMessage, contact: Contact, text: str, now: object
+) -> Conversation:
+    language = inbound.locale or detect_language(text) or contact.locale
+    if language and not contact.locale:
+        contact.locale = language
+        contact.save(update_fields=["locale", "updated_at"])
+    subject = inbound.subject.strip() or text.strip().split("\n", 1)[0][:120]
+    conversation = Conversation.objects.create(
+        subject=subject[:300],
+        channel=inbound.channel,
+        inbox=inbound.inbox,
+        contact=contact,
+        team_id=inbound.inbox.team_id,
+        language=language[:16],
+        thread_key=inbound.thread_key[:255],
+        last_message_at=now,
+        waiting_since=now,
+    )
+    data = {"channel": inbound.channel}
+    follows = inbound.metadata.get("follows_conversation")
+    if follows:
+        conversation.related.add(follows)
+        data["follows"] = follows
+    Event.objects.create(conversation=conversation, kind="created", data=data)
+    return conversation
+
+
+def _touch(conversation: Conversation, now: object) -> None:
+    """A customer wrote again: the conversation wants attention."""
+    conversation.last_message_at = now  # type: ignore[assignment]
+    fields = ["last_message_at", "updated_at"]
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now  # type: ignore[assignment]
+        fields.append("waiting_since")
+    if conversation.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED):
+        Event.objects.create(
+            conversation=conversation,
+            kind="status",
+            data={"from": conversation.status, "to": Status.OPEN, "reason": "customer_reply"},
+        )
+        conversation.status = Status.OPEN
+        conversation.solved_at = None
+        fields += ["status", "solved_at"]
+    conversation.save(update_fields=fields)
+
+
+def _store_attachments(message: Message, inbound: InboundMessage) -> None:
+    rows = []
+    for item in inbound.attachments:
+        digest = hashlib.sha256(item.content).hexdigest()
+        name = f"attachments/{digest[:2]}/{digest}"
+        # Content-addressed: a crash before commit leaves at most an unreferenced file.
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(item.content))
+        rows.append(
+            Attachment(
+                message=message,
+                file=name,
+                filename=item.filename[:255] or "attachment",
+                content_type=(item.content_type or "application/octet-stream")[:127],
+                size=len(item.content),
+                sha256=digest,
+            )
+        )
+    if rows:
+        Attachment.objects.bulk_create(rows)

@@ -1,0 +1,66 @@
+"""Text handling shared by every channel: HTML sanitizing, plain-text extraction, language."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import threading
+from functools import cache
+from typing import Any
+
+import nh3
+from django.conf import settings
+
+_BLOCK_END = re.compile(r"</(p|div|li|tr|h[1-6]|blockquote)>|<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def sanitize_html(value: str) -> str:
+    """Untrusted HTML made safe to show to agents: no scripts, handlers, styles or forms."""
+    if not value:
+        return ""
+    return nh3.clean(value, link_rel="noopener noreferrer nofollow")
+
+
+def html_to_text(value: str) -> str:
+    """A readable plain-text version of an HTML body (for previews, search and detection)."""
+    if not value:
+        return ""
+    with_breaks = _BLOCK_END.sub("\n", value)
+    stripped = nh3.clean(with_breaks, tags=set(), clean_content_tags={"script", "style"})
+    text = html_lib.unescape(stripped)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_detector_lock = threading.Lock()
+
+
+@cache
+def _detector() -> Any:
+    """A lingua detector restricted to the configured languages (small and more accurate)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    languages = []
+    for code in settings.SAHAYAK_DETECT_LANGUAGES:
+        try:
+            languages.append(IsoCode639_1.from_str(code))
+        except ValueError:
+            continue
+    if len(languages) < 2:
+        return None
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*languages).build()
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "" when it cannot be told."""
+    sample = text.strip()[:1000]
+    if len(sample) < 3:
+        return ""
+    with _detector_lock:
+        detector = _detector()
+    if detector is None:
+        return ""
+    found = detector.detect_language_of(sample)
+    return found.iso_code_639_1.name.lower() if found is not None else ""

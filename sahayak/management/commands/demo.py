@@ -1,0 +1,31 @@
+"""``sahayak demo``: load demo data (once) and print how to log in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from sahayak import demo
+
+
+class Command(BaseCommand):
+    help = "Load demo customers, conversations and orders in five languages."
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if demo.already_loaded():
+            self.stdout.write("Demo data is already loaded.")
+            self._how_to_log_in()
+            return
+        info = demo.load(progress=lambda msg: self.stdout.write(f"  loaded {msg}"))
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"  API token (shown once): {info['token']}")
+        self.stdout.write(f"  Public web form: http://127.0.0.1:8000{info['form_url']}")
+        self._how_to_log_in()
+
+    def _how_to_log_in(self) -> None:
+        self.stdout.write(
+            "  Log in at http://127.0.0.1:8000/admin/ as admin@example.com "
+            f"(user name: admin, password: {demo.DEMO_PASSWORD})\n"
+            "  API docs: http://127.0.0.1:8000/api/v1/docs"
+        )

@@ -1,0 +1,58 @@
+"""``sahayak serve``: the web server and a background worker in one command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import uvicorn
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Sahayak (ASGI, uvicorn) with a background worker beside it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("SAHAYAK_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+            help="web server processes",
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start a background worker"
+        )
+
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, no_worker: bool, **opts: Any
+    ) -> None:
+        worker = None
+        if not no_worker:
+            worker = subprocess.Popen(  # noqa: S603 - our own console entry point
+                [sys.executable, "-m", "sahayak.cli", "worker"], env=os.environ.copy()
+            )
+        self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
+        try:
+            uvicorn.run(
+                "sahayak.asgi:application",
+                host=host,
+                port=port,
+                workers=workers,
+                loop="uvloop",
+                http="httptools",
+                lifespan="off",
+                access_log=False,
+                log_level="info",
+            )
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
