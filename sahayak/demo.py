@@ -25,70 +25,165 @@ from sahayak.conversations.services import assign, set_status, set_tags
 DEMO_PASSWORD = "sahayak-demo"  # noqa: S105 - printed to the operator; demo installs only
 
 NAMES = {
-    "en": ["Olivia Bennett", "James Carter", "Amelia Hughes", "Noah Patel", "Grace Turner",
-           "Liam O'Brien", "Chloe Edwards", "Ethan Brooks", "Sophie Walker", "Jack Morgan",
-           "Emily Foster", "Harry Collins"],
-    "hi": ["अनन्या शर्मा", "राहुल वर्मा", "प्रिया सिंह", "अमित कुमार", "नेहा गुप्ता",
-           "विकास यादव", "पूजा मिश्रा", "संजय पटेल", "कविता जोशी", "अर्जुन मेहता",
-           "दीपिका राव", "रोहन तिवारी"],
-    "bn": ["সৌমিত্র চট্টোপাধ্যায়", "অর্পিতা বসু", "রাজীব সেন", "মৌমিতা দাস", "সুদীপ্ত ঘোষ",
-           "তনুশ্রী মুখার্জি", "অভিজিৎ রায়", "শ্রেয়া ব্যানার্জি", "দেবাশীষ পাল", "রিয়া সাহা",
-           "অনির্বাণ দত্ত", "পৃথা মজুমদার"],
-    "el": ["Γιώργος Παπαδόπουλος", "Μαρία Κωνσταντίνου", "Νίκος Αντωνίου", "Ελένη Γεωργίου",
-           "Δημήτρης Νικολάου", "Κατερίνα Ιωάννου", "Κώστας Δημητρίου", "Σοφία Παππά",
-           "Αλέξανδρος Βασιλείου", "Άννα Χριστοδούλου", "Παναγιώτης Μακρής", "Δέσποινα Λαμπράκη"],
-    "fr": ["Camille Dubois", "Lucas Martin", "Léa Bernard", "Hugo Lefèvre", "Chloé Moreau",
-           "Louis Girard", "Manon Roux", "Théo Fournier", "Inès Lambert", "Gabriel Mercier",
-           "Zoé Rousseau", "Arthur Faure"],
+    "en": [
+        "Olivia Bennett",
+        "James Carter",
+        "Amelia Hughes",
+        "Noah Patel",
+        "Grace Turner",
+        "Liam O'Brien",
+        "Chloe Edwards",
+        "Ethan Brooks",
+        "Sophie Walker",
+        "Jack Morgan",
+        "Emily Foster",
+        "Harry Collins",
+    ],
+    "hi": [
+        "अनन्या शर्मा",
+        "राहुल वर्मा",
+        "प्रिया सिंह",
+        "अमित कुमार",
+        "नेहा गुप्ता",
+        "विकास यादव",
+        "पूजा मिश्रा",
+        "संजय पटेल",
+        "कविता जोशी",
+        "अर्जुन मेहता",
+        "दीपिका राव",
+        "रोहन तिवारी",
+    ],
+    "bn": [
+        "সৌমিত্র চট্টোপাধ্যায়",
+        "অর্পিতা বসু",
+        "রাজীব সেন",
+        "মৌমিতা দাস",
+        "সুদীপ্ত ঘোষ",
+        "তনুশ্রী মুখার্জি",
+        "অভিজিৎ রায়",
+        "শ্রেয়া ব্যানার্জি",
+        "দেবাশীষ পাল",
+        "রিয়া সাহা",
+        "অনির্বাণ দত্ত",
+        "পৃথা মজুমদার",
+    ],
+    "el": [
+        "Γιώργος Παπαδόπουλος",
+        "Μαρία Κωνσταντίνου",
+        "Νίκος Αντωνίου",
+        "Ελένη Γεωργίου",
+        "Δημήτρης Νικολάου",
+        "Κατερίνα Ιωάννου",
+        "Κώστας Δημητρίου",
+        "Σοφία Παππά",
+        "Αλέξανδρος Βασιλείου",
+        "Άννα Χριστοδούλου",
+        "Παναγιώτης Μακρής",
+        "Δέσποινα Λαμπράκη",
+    ],
+    "fr": [
+        "Camille Dubois",
+        "Lucas Martin",
+        "Léa Bernard",
+        "Hugo Lefèvre",
+        "Chloé Moreau",
+        "Louis Girard",
+        "Manon Roux",
+        "Théo Fournier",
+        "Inès Lambert",
+        "Gabriel Mercier",
+        "Zoé Rousseau",
+        "Arthur Faure",
+    ],
 }
 
 MESSAGES = {
     "en": [
-        ("Where is my order?", "Hi, my order {order} was due yesterday and has not arrived. "
-         "Could you tell me where it is?"),
-        ("Refund request", "I returned the headphones two weeks ago and I still have not "
-         "received my refund for order {order}."),
-        ("Cannot log in", "I reset my password twice but the app still says my account is "
-         "locked. Please help."),
-        ("Wrong size delivered", "I ordered a medium jacket but received a large one. How do I "
-         "exchange it?"),
+        (
+            "Where is my order?",
+            "Hi, my order {order} was due yesterday and has not arrived. "
+            "Could you tell me where it is?",
+        ),
+        (
+            "Refund request",
+            "I returned the headphones two weeks ago and I still have not "
+            "received my refund for order {order}.",
+        ),
+        (
+            "Cannot log in",
+            "I reset my password twice but the app still says my account is locked. Please help.",
+        ),
+        (
+            "Wrong size delivered",
+            "I ordered a medium jacket but received a large one. How do I exchange it?",
+        ),
     ],
     "hi": [
-        ("मेरा ऑर्डर कहाँ है?", "नमस्ते, मेरा ऑर्डर {order} कल आना था लेकिन अभी तक नहीं आया। "
-         "कृपया बताइए कि यह कहाँ है।"),
-        ("रिफ़ंड चाहिए", "मैंने दो हफ़्ते पहले सामान वापस किया था, पर ऑर्डर {order} का रिफ़ंड "
-         "अभी तक नहीं मिला।"),
-        ("लॉग इन नहीं हो रहा", "मैंने दो बार पासवर्ड बदला फिर भी ऐप कहता है कि मेरा खाता बंद है। "
-         "कृपया मदद कीजिए।"),
+        (
+            "मेरा ऑर्डर कहाँ है?",
+            "नमस्ते, मेरा ऑर्डर {order} कल आना था लेकिन अभी तक नहीं आया। कृपया बताइए कि यह कहाँ है।",
+        ),
+        (
+            "रिफ़ंड चाहिए",
+            "मैंने दो हफ़्ते पहले सामान वापस किया था, पर ऑर्डर {order} का रिफ़ंड अभी तक नहीं मिला।",
+        ),
+        (
+            "लॉग इन नहीं हो रहा",
+            "मैंने दो बार पासवर्ड बदला फिर भी ऐप कहता है कि मेरा खाता बंद है। कृपया मदद कीजिए।",
+        ),
         ("गलत साइज़ मिला", "मैंने मीडियम जैकेट मँगाई थी लेकिन लार्ज आई है। इसे कैसे बदलूँ?"),
     ],
     "bn": [
-        ("আমার অর্ডার কোথায়?", "নমস্কার, আমার অর্ডার {order} গতকাল আসার কথা ছিল কিন্তু এখনও "
-         "আসেনি। দয়া করে জানাবেন এটি কোথায় আছে?"),
-        ("টাকা ফেরত চাই", "আমি দুই সপ্তাহ আগে জিনিসটি ফেরত দিয়েছি, কিন্তু অর্ডার {order}-এর টাকা "
-         "এখনও ফেরত পাইনি।"),
+        (
+            "আমার অর্ডার কোথায়?",
+            "নমস্কার, আমার অর্ডার {order} গতকাল আসার কথা ছিল কিন্তু এখনও আসেনি। দয়া করে জানাবেন এটি কোথায় আছে?",
+        ),
+        (
+            "টাকা ফেরত চাই",
+            "আমি দুই সপ্তাহ আগে জিনিসটি ফেরত দিয়েছি, কিন্তু অর্ডার {order}-এর টাকা এখনও ফেরত পাইনি।",
+        ),
         ("লগ ইন করতে পারছি না", "আমি দুবার পাসওয়ার্ড বদলেছি তবুও অ্যাপ বলছে আমার অ্যাকাউন্ট বন্ধ।"),
-        ("ভুল মাপ পাঠানো হয়েছে", "আমি মাঝারি জ্যাকেট অর্ডার করেছিলাম কিন্তু বড়টি এসেছে। "
-         "কীভাবে বদলাব?"),
+        ("ভুল মাপ পাঠানো হয়েছে", "আমি মাঝারি জ্যাকেট অর্ডার করেছিলাম কিন্তু বড়টি এসেছে। কীভাবে বদলাব?"),
     ],
     "el": [
-        ("Πού είναι η παραγγελία μου;", "Γεια σας, η παραγγελία μου {order} έπρεπε να έρθει "
-         "χθες αλλά δεν έχει φτάσει ακόμα. Μπορείτε να μου πείτε πού βρίσκεται;"),
-        ("Αίτημα επιστροφής χρημάτων", "Επέστρεψα τα ακουστικά πριν από δύο εβδομάδες και "
-         "ακόμα δεν έχω λάβει την επιστροφή για την παραγγελία {order}."),
-        ("Δεν μπορώ να συνδεθώ", "Άλλαξα τον κωδικό μου δύο φορές αλλά η εφαρμογή λέει ότι ο "
-         "λογαριασμός μου είναι κλειδωμένος."),
+        (
+            "Πού είναι η παραγγελία μου;",
+            "Γεια σας, η παραγγελία μου {order} έπρεπε να έρθει "
+            "χθες αλλά δεν έχει φτάσει ακόμα. Μπορείτε να μου πείτε πού βρίσκεται;",
+        ),
+        (
+            "Αίτημα επιστροφής χρημάτων",
+            "Επέστρεψα τα ακουστικά πριν από δύο εβδομάδες και "
+            "ακόμα δεν έχω λάβει την επιστροφή για την παραγγελία {order}.",
+        ),
+        (
+            "Δεν μπορώ να συνδεθώ",
+            "Άλλαξα τον κωδικό μου δύο φορές αλλά η εφαρμογή λέει ότι ο "
+            "λογαριασμός μου είναι κλειδωμένος.",
+        ),
         ("Λάθος μέγεθος", "Παρήγγειλα μεσαίο μπουφάν αλλά ήρθε μεγάλο. Πώς μπορώ να το αλλάξω;"),
     ],
     "fr": [
-        ("Où est ma commande ?", "Bonjour, ma commande {order} devait arriver hier et je ne "
-         "l'ai toujours pas reçue. Pouvez-vous me dire où elle se trouve ?"),
-        ("Demande de remboursement", "J'ai renvoyé le casque il y a deux semaines et je n'ai "
-         "toujours pas été remboursé pour la commande {order}."),
-        ("Impossible de me connecter", "J'ai réinitialisé mon mot de passe deux fois mais "
-         "l'application dit toujours que mon compte est bloqué."),
-        ("Mauvaise taille livrée", "J'ai commandé une veste taille M mais j'ai reçu une taille "
-         "L. Comment faire un échange ?"),
+        (
+            "Où est ma commande ?",
+            "Bonjour, ma commande {order} devait arriver hier et je ne "
+            "l'ai toujours pas reçue. Pouvez-vous me dire où elle se trouve ?",
+        ),
+        (
+            "Demande de remboursement",
+            "J'ai renvoyé le casque il y a deux semaines et je n'ai "
+            "toujours pas été remboursé pour la commande {order}.",
+        ),
+        (
+            "Impossible de me connecter",
+            "J'ai réinitialisé mon mot de passe deux fois mais "
+            "l'application dit toujours que mon compte est bloqué.",
+        ),
+        (
+            "Mauvaise taille livrée",
+            "J'ai commandé une veste taille M mais j'ai reçu une taille "
+            "L. Comment faire un échange ?",
+        ),
     ],
 }
 
@@ -101,16 +196,36 @@ REPLIES = {
     "aujourd'hui.",
 }
 
-ZONES = {"en": "Europe/London", "hi": "Asia/Kolkata", "bn": "Asia/Kolkata",
-         "el": "Europe/Athens", "fr": "Europe/Paris"}
-PHONE_PREFIX = {"en": "+44 7700 9", "hi": "+91 98100 ", "bn": "+91 98300 ",
-                "el": "+30 694 12", "fr": "+33 6 12 3"}
-ORGS = [("Acme Retail", "acme.example"), ("Bharat Traders", "bharat.example"),
-        ("Kolkata Crafts", "kolkatacrafts.example"), ("Aegean Travel", "aegean.example"),
-        ("Maison Lumière", "lumiere.example")]
-CHANNELS = [("email", "Support mailbox"), ("whatsapp", "WhatsApp"), ("sms", "SMS"),
-            ("chat", "Website chat"), ("telegram", "Telegram"), ("webform", "Website form"),
-            ("api", "Partner API")]
+ZONES = {
+    "en": "Europe/London",
+    "hi": "Asia/Kolkata",
+    "bn": "Asia/Kolkata",
+    "el": "Europe/Athens",
+    "fr": "Europe/Paris",
+}
+PHONE_PREFIX = {
+    "en": "+44 7700 9",
+    "hi": "+91 98100 ",
+    "bn": "+91 98300 ",
+    "el": "+30 694 12",
+    "fr": "+33 6 12 3",
+}
+ORGS = [
+    ("Acme Retail", "acme.example"),
+    ("Bharat Traders", "bharat.example"),
+    ("Kolkata Crafts", "kolkatacrafts.example"),
+    ("Aegean Travel", "aegean.example"),
+    ("Maison Lumière", "lumiere.example"),
+]
+CHANNELS = [
+    ("email", "Support mailbox"),
+    ("whatsapp", "WhatsApp"),
+    ("sms", "SMS"),
+    ("chat", "Website chat"),
+    ("telegram", "Telegram"),
+    ("webform", "Website form"),
+    ("api", "Partner API"),
+]
 
 
 def already_loaded() -> bool:
@@ -153,13 +268,29 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
                 _order(ref, email, name, rng, now)
             for n in range(rng.randint(1, 3)):
                 kind = rng.choice(list(inboxes))
-                _conversation(inboxes[kind], lang, name, email, phone, rng, order_refs, now,
-                              agents, n, billing, vip)
+                _conversation(
+                    inboxes[kind],
+                    lang,
+                    name,
+                    email,
+                    phone,
+                    rng,
+                    order_refs,
+                    now,
+                    agents,
+                    n,
+                    billing,
+                    vip,
+                )
             customers += 1
         progress(f"{customers} customers")
     _, secret = create_api_token(user=admin, name="demo")
-    return {"admin_email": admin.email, "password": DEMO_PASSWORD, "token": secret,
-            "form_url": f"/form/{inboxes['webform'].public_key}/"}
+    return {
+        "admin_email": admin.email,
+        "password": DEMO_PASSWORD,
+        "token": secret,
+        "form_url": f"/form/{inboxes['webform'].public_key}/",
+    }
 
 
 def _user(username: str, email: str, full: str, role: str, superuser: bool = False) -> User:
@@ -167,8 +298,14 @@ def _user(username: str, email: str, full: str, role: str, superuser: bool = Fal
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(
-            username=username, email=email, password=DEMO_PASSWORD, first_name=first,
-            last_name=last, role=role, is_staff=True, is_superuser=superuser,
+            username=username,
+            email=email,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            role=role,
+            is_staff=True,
+            is_superuser=superuser,
         )
     return user
 
@@ -185,25 +322,47 @@ def _order(ref: str, email: str, name: str, rng: random.Random, now: object) -> 
             currency=rng.choice(["EUR", "INR", "GBP"]),
             ordered_at=now - timedelta(days=rng.randint(1, 200)),  # type: ignore[operator]
             status=rng.choice(["paid", "shipped", "delivered", "refunded"]),
-            items=[{"name": rng.choice(["Headphones", "Jacket", "Kettle", "Backpack"]),
-                    "quantity": rng.randint(1, 3)}],
+            items=[
+                {
+                    "name": rng.choice(["Headphones", "Jacket", "Kettle", "Backpack"]),
+                    "quantity": rng.randint(1, 3),
+                }
+            ],
         ),
     )
 
 
-def _conversation(inbox: Inbox, lang: str, name: str, email: str, phone: str,
-                  rng: random.Random, orders: list[str], now: object, agents: list[User],
-                  n: int, billing: Team, vip: Team) -> None:
+def _conversation(
+    inbox: Inbox,
+    lang: str,
+    name: str,
+    email: str,
+    phone: str,
+    rng: random.Random,
+    orders: list[str],
+    now: object,
+    agents: list[User],
+    n: int,
+    billing: Team,
+    vip: Team,
+) -> None:
     subject, body = rng.choice(MESSAGES[lang])
     by_phone = inbox.channel in ("whatsapp", "sms", "telegram")
     sender_kind, address = ("phone", phone) if by_phone else ("email", email)
     if inbox.channel == "chat":
         sender_kind, address = "email", email
-    result = receive(InboundMessage(
-        channel=inbox.channel, inbox=inbox, sender_kind=sender_kind, sender_address=address,
-        sender_name=name, subject=subject, text=body.format(order=rng.choice(orders)),
-        external_id=f"demo-{inbox.channel}-{email}-{n}",
-    ))
+    result = receive(
+        InboundMessage(
+            channel=inbox.channel,
+            inbox=inbox,
+            sender_kind=sender_kind,
+            sender_address=address,
+            sender_name=name,
+            subject=subject,
+            text=body.format(order=rng.choice(orders)),
+            external_id=f"demo-{inbox.channel}-{email}-{n}",
+        )
+    )
     conversation, contact = result.conversation, result.contact
     if by_phone:  # the same person, known by email from their orders: one profile
         from sahayak.contacts.services import add_identity, find_contact, merge_contacts
@@ -219,7 +378,9 @@ def _conversation(inbox: Inbox, lang: str, name: str, email: str, phone: str,
         contact.save(update_fields=["time_zone"])
     age = timedelta(hours=rng.randint(1, 24 * 30))
     conversation.__class__.objects.filter(pk=conversation.pk).update(
-        created_at=now - age, last_message_at=now - age, waiting_since=now - age  # type: ignore[operator]
+        created_at=now - age,
+        last_message_at=now - age,
+        waiting_since=now - age,  # type: ignore[operator]
     )
     Message.objects.filter(pk=result.message.pk).update(created_at=now - age)  # type: ignore[operator]
     if "refund" in subject.lower() or rng.random() < 0.15:
@@ -230,19 +391,31 @@ def _conversation(inbox: Inbox, lang: str, name: str, email: str, phone: str,
         agent = rng.choice(agents)
         assign(conversation=conversation, assignee=agent, actor=agent)
         Message.objects.create(
-            conversation=conversation, direction=Direction.OUTBOUND, channel=inbox.channel,
-            author_user=agent, text=REPLIES[lang], delivery_status=DeliveryStatus.SENT,
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            channel=inbox.channel,
+            author_user=agent,
+            text=REPLIES[lang],
+            delivery_status=DeliveryStatus.SENT,
             sent_at=now - age / 2,  # type: ignore[operator]
         )
         Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND).update(
             created_at=now - age / 2  # type: ignore[operator]
         )
         conversation.refresh_from_db()
-        conversation.first_response_at = conversation.created_at + timedelta(minutes=rng.randint(3, 600))
+        conversation.first_response_at = conversation.created_at + timedelta(
+            minutes=rng.randint(3, 600)
+        )
         conversation.waiting_since = None
         conversation.save(update_fields=["first_response_at", "waiting_since"])
-        set_status(conversation=conversation,
-                   status=rng.choice([Status.OPEN, Status.PENDING, Status.SOLVED]), actor=agent)
+        set_status(
+            conversation=conversation,
+            status=rng.choice([Status.OPEN, Status.PENDING, Status.SOLVED]),
+            actor=agent,
+        )
     if rng.random() < 0.4:
-        set_tags(conversation=conversation, names=[rng.choice(["delivery", "refund", "account",
-                                                                "exchange", "vip"])], actor=None)
+        set_tags(
+            conversation=conversation,
+            names=[rng.choice(["delivery", "refund", "account", "exchange", "vip"])],
+            actor=None,
+        )

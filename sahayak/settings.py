@@ -137,9 +137,7 @@ else:
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "SAHAYAK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("SAHAYAK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default", "delivery"],
     }
 }
@@ -169,6 +167,7 @@ USE_TZ = True
 # --- Static and uploaded files ---------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SAHAYAK_MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {

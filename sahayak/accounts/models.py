@@ -25,7 +25,7 @@ class User(AbstractUser):
     locale = models.CharField(_("language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
-    objects = AgentManager()
+    objects: AgentManager = AgentManager()  # type: ignore[misc]
 
     @property
     def sees_everything(self) -> bool:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .models import ApiToken, AuditEvent, User
 
-TOKEN_PREFIX = "shk_"
+TOKEN_PREFIX = "shk_"  # noqa: S105 - a public prefix, not a secret
 
 
 def _hash(secret: str) -> str:

@@ -43,9 +43,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "Missing or invalid bearer token."}, status=401
-    )
+    return api.create_response(request, {"detail": "Missing or invalid bearer token."}, status=401)
 
 
 @api.exception_handler(Http404)

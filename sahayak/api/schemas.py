@@ -1,6 +1,5 @@
 """Request and response shapes of API v1."""
 
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal

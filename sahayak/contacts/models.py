@@ -98,3 +98,6 @@ class ContactMerge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"contact #{self.source_id} -> #{self.target_id}"

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -271,11 +271,13 @@ def _import_order_row(row: dict[str, str]) -> bool:
     if ordered_at is None:
         raise ValueError(_("ordered_at is not a date and time: %(v)s") % {"v": row["ordered_at"]})
     if timezone.is_naive(ordered_at):
-        ordered_at = timezone.make_aware(ordered_at, timezone.UTC)
+        ordered_at = timezone.make_aware(ordered_at, UTC)
     items_raw = (row.get("items") or "").strip()
-    items = json.loads(items_raw) if items_raw.startswith("[") else [
-        {"name": part.strip()} for part in items_raw.split(";") if part.strip()
-    ]
+    items = (
+        json.loads(items_raw)
+        if items_raw.startswith("[")
+        else [{"name": part.strip()} for part in items_raw.split(";") if part.strip()]
+    )
     _order, created = upsert_order(
         contact=contact,
         data=OrderData(

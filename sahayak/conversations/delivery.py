@@ -84,7 +84,11 @@ def deliver(message_id: int) -> str:
         message.external_id = result.external_id[:255]
     message.save(
         update_fields=[
-            "delivery_status", "delivery_error", "sent_at", "next_attempt_at", "external_id"
+            "delivery_status",
+            "delivery_error",
+            "sent_at",
+            "next_attempt_at",
+            "external_id",
         ]
     )
     delivery_status_changed.send(sender=None, message=message)
@@ -113,11 +117,12 @@ def build_outbound(message: Message) -> OutboundMessage:
     recipients: dict[str, list[str]] = {}
     for kind, address in conversation.contact.identities.values_list("kind", "address"):
         recipients.setdefault(kind, []).append(address)
-    thread_ids = list(
+    newest_first = (
         conversation.messages.filter(external_id__isnull=False, id__lt=message.pk)
         .order_by("-id")
         .values_list("external_id", flat=True)[:20]
     )
+    thread_ids = [external_id for external_id in newest_first if external_id]
     return OutboundMessage(
         message_id=message.pk,
         conversation_id=conversation.pk,

@@ -114,6 +114,9 @@ class Conversation(models.Model):
             models.Index(fields=["status", "waiting_since", "id"], name="conv_status_waiting"),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
     @property
     def number(self) -> int:
         return self.pk
@@ -121,9 +124,6 @@ class Conversation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.subject}"
 
 
 class Direction(models.TextChoices):
@@ -144,7 +144,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     direction = models.CharField(max_length=4, choices=Direction.choices)
     channel = models.CharField(max_length=32)
     author_user = models.ForeignKey(
@@ -233,3 +235,6 @@ class ConversationMerge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"conversation #{self.source_id} -> #{self.target_id}"

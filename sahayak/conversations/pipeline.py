@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -145,7 +146,7 @@ def _follow_merges(conversation: Conversation) -> Conversation:
     return conversation
 
 
-def _thread(inbound: InboundMessage, contact: Contact, now: object) -> Conversation | None:
+def _thread(inbound: InboundMessage, contact: Contact, now: datetime) -> Conversation | None:
     """The conversation this message continues, or None to open a new one."""
     found: Conversation | None = None
     if inbound.conversation_id is not None:
@@ -174,7 +175,7 @@ def _thread(inbound: InboundMessage, contact: Contact, now: object) -> Conversat
 
 
 def _open_conversation(
-    inbound: InboundMessage, contact: Contact, text: str, now: object
+    inbound: InboundMessage, contact: Contact, text: str, now: datetime
 ) -> Conversation:
     language = inbound.locale or detect_language(text) or contact.locale
     if language and not contact.locale:
@@ -201,12 +202,12 @@ def _open_conversation(
     return conversation
 
 
-def _touch(conversation: Conversation, now: object) -> None:
+def _touch(conversation: Conversation, now: datetime) -> None:
     """A customer wrote again: the conversation wants attention."""
-    conversation.last_message_at = now  # type: ignore[assignment]
+    conversation.last_message_at = now
     fields = ["last_message_at", "updated_at"]
     if conversation.waiting_since is None:
-        conversation.waiting_since = now  # type: ignore[assignment]
+        conversation.waiting_since = now
         fields.append("waiting_since")
     if conversation.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED):
         Event.objects.create(

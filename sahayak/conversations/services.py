@@ -196,7 +196,11 @@ def merge_conversations(
     ids = list(source.messages.values_list("id", flat=True))
     Message.objects.filter(pk__in=ids).update(conversation=target)
     merge = ConversationMerge.objects.create(
-        source=source, target=target, moved_message_ids=ids, source_status=source.status, actor=actor
+        source=source,
+        target=target,
+        moved_message_ids=ids,
+        source_status=source.status,
+        actor=actor,
     )
     source.merged_into = target
     source.status = Status.CLOSED

@@ -1,9 +1,8 @@
-
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from sahayak.api.auth import current_user
@@ -68,7 +67,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
             raise HttpError(422, str(exc)) from exc
         except services.MergeError as exc:
             raise HttpError(409, str(exc)) from exc
-    return 201, _contacts().get(pk=contact.pk)
+    return Status(201, _contacts().get(pk=contact.pk))
 
 
 @router.get("/{contact_id}", response={200: ContactOut, 404: Error})
@@ -101,7 +100,7 @@ def delete_contact(request: HttpRequest, contact_id: int):
         contact.delete()
     except ProtectedError as exc:
         raise HttpError(409, "The contact has conversations; merge it instead.") from exc
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{contact_id}/merge", response={200: MergeOut, 404: Error, 409: Error})

@@ -1,9 +1,8 @@
-
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from sahayak.accounts.models import Team, User
@@ -35,8 +34,10 @@ SORTS = {"newest": ["-id"], "oldest": ["id"], "waiting": ["waiting_since", "id"]
 
 
 def _listing(user: User) -> QuerySet[Conversation]:
-    return visible_conversations(user).select_related("contact").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.only("name"))
+    return (
+        visible_conversations(user)
+        .select_related("contact")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
     )
 
 
@@ -75,7 +76,12 @@ def list_conversations(
         qs = qs.filter(assignee__isnull=True)
     elif assignee_id is not None:
         qs = qs.filter(assignee_id=assignee_id)
-    filters = {"team_id": team_id, "channel": channel, "inbox_id": inbox_id, "contact_id": contact_id}
+    filters = {
+        "team_id": team_id,
+        "channel": channel,
+        "inbox_id": inbox_id,
+        "contact_id": contact_id,
+    }
     qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
     if tag:
         qs = qs.filter(tags__name=tag.strip().casefold())
@@ -85,7 +91,9 @@ def list_conversations(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.post("", response={201: ConversationDetail, 200: ConversationDetail, 404: Error, 422: Error})
+@router.post(
+    "", response={201: ConversationDetail, 200: ConversationDetail, 404: Error, 422: Error}
+)
 def create_conversation(request: HttpRequest, payload: ConversationCreate):
     """Open a conversation with the customer's first message (through the inbound pipeline)."""
     user = current_user(request)
@@ -121,7 +129,9 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
             fields={"priority", "tags", "assignee_id", "team_id"}
             & {k for k, v in payload.dict().items() if v},
         )
-    return (201 if result.created_conversation else 200), _detail(user, result.conversation.pk)
+    return Status(
+        (201 if result.created_conversation else 200), _detail(user, result.conversation.pk)
+    )
 
 
 def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
@@ -198,7 +208,9 @@ def list_messages(
     limit: int = Query(100, ge=1, le=500),
 ):
     conversation = conversation_for(current_user(request), conversation_id)
-    items, next_cursor = keyset_page(_messages(conversation), keys=["id"], cursor=cursor, limit=limit)
+    items, next_cursor = keyset_page(
+        _messages(conversation), keys=["id"], cursor=cursor, limit=limit
+    )
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -218,7 +230,7 @@ def post_message(request: HttpRequest, conversation_id: int, payload: ReplyIn):
         )
     except services.ConversationError as exc:
         raise HttpError(422, str(exc)) from exc
-    return 201, message
+    return Status(201, message)
 
 
 @router.post("/{conversation_id}/merge", response={200: dict, 404: Error, 409: Error})
@@ -255,7 +267,7 @@ def link(request: HttpRequest, conversation_id: int, payload: LinkIn):
         services.link_conversations(a=a, b=b, actor=user)
     except services.ConversationError as exc:
         raise HttpError(422, str(exc)) from exc
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete("/{conversation_id}/links/{other_id}", response={204: None, 404: Error})
@@ -264,4 +276,4 @@ def unlink(request: HttpRequest, conversation_id: int, other_id: int):
     a = conversation_for(user, conversation_id)
     b = conversation_for(user, other_id)
     services.unlink_conversations(a=a, b=b, actor=user)
-    return 204, None
+    return Status(204, None)

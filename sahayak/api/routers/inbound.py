@@ -1,7 +1,6 @@
-
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from sahayak.api.schemas import Error, InboundIn, InboundOut
@@ -48,4 +47,4 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
         "contact_id": result.contact.pk,
         "duplicate": result.duplicate,
     }
-    return (200 if result.duplicate else 201), body
+    return Status((200 if result.duplicate else 201), body)

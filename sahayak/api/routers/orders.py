@@ -1,9 +1,8 @@
-
 import io
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -38,7 +37,7 @@ def put_order(request: HttpRequest, payload: OrderIn):
         order, created = upsert_order(contact=contact, data=OrderData(**data))
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
-    return (201 if created else 200), order
+    return Status((201 if created else 200), order)
 
 
 @router.post("/import", response={200: ImportOut, 400: Error})
@@ -60,4 +59,4 @@ def get_order(request: HttpRequest, order_id: int):
 @router.delete("/{order_id}", response={204: None, 404: Error})
 def delete_order(request: HttpRequest, order_id: int):
     get_object_or_404(Order, pk=order_id).delete()
-    return 204, None
+    return Status(204, None)

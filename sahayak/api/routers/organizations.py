@@ -1,7 +1,6 @@
-
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from sahayak.api.schemas import Error, OrganizationIn, OrganizationOut, OrganizationPage
 from sahayak.contacts.models import Organization
@@ -28,7 +27,7 @@ def list_organizations(
 def create_organization(request: HttpRequest, payload: OrganizationIn):
     data = payload.dict()
     data["domain"] = data["domain"].strip().lower()
-    return 201, Organization.objects.create(**data)
+    return Status(201, Organization.objects.create(**data))
 
 
 @router.get("/{org_id}", response={200: OrganizationOut, 404: Error})
@@ -49,4 +48,4 @@ def update_organization(request: HttpRequest, org_id: int, payload: Organization
 @router.delete("/{org_id}", response={204: None, 404: Error})
 def delete_organization(request: HttpRequest, org_id: int):
     get_object_or_404(Organization, pk=org_id).delete()
-    return 204, None
+    return Status(204, None)

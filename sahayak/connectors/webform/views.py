@@ -48,7 +48,9 @@ def contact_form(request: HttpRequest, public_key: str) -> HttpResponse:
     if _rate_limited(request, inbox):
         error = _("Too many messages from your address. Please wait a minute and try again.")
         return render(
-            request, "webform/form.html", {"form": ContactForm(), "inbox": inbox, "error": error},
+            request,
+            "webform/form.html",
+            {"form": ContactForm(), "inbox": inbox, "error": error},
             status=429,
         )
     form = ContactForm(request.POST, request.FILES)

@@ -38,8 +38,8 @@ class Command(BaseCommand):
                 state = "revoked" if token.revoked_at else "active"
                 self.stdout.write(f"{token.prefix}…\t{token.user.email}\t{token.name}\t{state}")
         else:
-            token = ApiToken.objects.filter(prefix=opts["prefix"], revoked_at__isnull=True).first()
-            if token is None:
+            found = ApiToken.objects.filter(prefix=opts["prefix"], revoked_at__isnull=True).first()
+            if found is None:
                 raise CommandError("No active token with that prefix.")
-            revoke_api_token(token=token, actor=None)
+            revoke_api_token(token=found, actor=None)
             self.stdout.write("revoked")

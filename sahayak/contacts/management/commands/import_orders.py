@@ -23,6 +23,5 @@ class Command(BaseCommand):
         for error in report.errors or []:
             self.stderr.write(error)
         self.stdout.write(
-            f"created {report.created}, updated {report.updated}, "
-            f"errors {len(report.errors or [])}"
+            f"created {report.created}, updated {report.updated}, errors {len(report.errors or [])}"
         )
