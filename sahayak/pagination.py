@@ -51,8 +51,8 @@ def _after(keys: Sequence[str], values: list[Any]) -> Q:
 
 
 def keyset_page(
-    queryset: QuerySet[M], *, keys: Sequence[str], cursor: str | None, limit: int
-) -> tuple[list[M], str | None]:
+    queryset: QuerySet[M, Any], *, keys: Sequence[str], cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
     """One page ordered by ``keys`` (the last key must be unique, e.g. ``-id``)."""
     qs = queryset.order_by(*keys)
     if cursor:
@@ -62,4 +62,6 @@ def keyset_page(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
+    if isinstance(last, dict):  # a .values() queryset
+        return rows, _encode([last[key.lstrip("-")] for key in keys])
     return rows, _encode([getattr(last, key.lstrip("-")) for key in keys])

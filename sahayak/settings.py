@@ -70,7 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "sahayak.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -106,9 +106,11 @@ SQLITE_PATH = DATA_DIR / "sahayak.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{SQLITE_PATH}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["ENGINE"] = "sahayak.db.sqlite3"
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on the busy timeout instead of failing with "database is locked".
-    _db["CONN_MAX_AGE"] = 0 if env_bool("SAHAYAK_SQLITE_NO_PERSIST", False) else None
+    # A request's thread (and so its connection) ends with the request under ASGI: close it.
+    _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -120,6 +122,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not shared-cache memory, so threads see real locking behaviour.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in a new thread, so without a pool each request would
+    # open its own PostgreSQL connection. The pool hands out warm connections instead.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN", 2),
+        "max_size": env_int("DB_POOL_MAX", 20),
+        "timeout": 10,
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,7 +185,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+SERVESTATIC_USE_FINDERS = True
 
 # --- Limits ----------------------------------------------------------------------------------
 # Largest request body accepted anywhere (attachments included); bigger bodies get 413.

@@ -111,7 +111,12 @@ class Conversation(models.Model):
             models.Index(fields=["contact", "-id"], name="conv_contact_id"),
             models.Index(fields=["channel", "-id"], name="conv_channel_id"),
             models.Index(fields=["inbox", "thread_key"], name="conv_inbox_thread"),
-            models.Index(fields=["status", "waiting_since", "id"], name="conv_status_waiting"),
+            # "Oldest waiting first": only conversations waiting on us are in it.
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=Q(waiting_since__isnull=False),
+                name="conv_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

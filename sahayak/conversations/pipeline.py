@@ -89,33 +89,37 @@ def _validate(inbound: InboundMessage) -> None:
 def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     if inbound.external_id is None:
         return None
-    message = (
-        Message.objects.select_related("conversation", "conversation__contact")
-        .filter(channel=inbound.channel, external_id=inbound.external_id)
-        .first()
-    )
-    if message is None:
+    # A cheap index probe first: the full rows are only loaded for an actual duplicate.
+    found = Message.objects.filter(
+        channel=inbound.channel, external_id=inbound.external_id
+    ).values_list("pk", flat=True)
+    if not found:
         return None
+    message = Message.objects.select_related("conversation", "conversation__contact").get(
+        pk=found[0]
+    )
     conversation = message.conversation
     return ReceiveResult(message, conversation, conversation.contact, duplicate=True)
 
 
 def _store(inbound: InboundMessage) -> ReceiveResult:
+    text = inbound.text or html_to_text(inbound.html)
+    # Detected once, up front: a new contact is created with it (no later UPDATE).
+    language = inbound.locale or detect_language(text)
     try:
         contact, _created = resolve_contact(
             kind=inbound.sender_kind,
             address=inbound.sender_address,
             name=inbound.sender_name,
-            locale=inbound.locale,
+            locale=language,
         )
     except ValueError as exc:
         raise InboundRejected(str(exc)) from exc
-    text = inbound.text or html_to_text(inbound.html)
     now = timezone.now()
     conversation = _thread(inbound, contact, now)
     created = conversation is None
     if conversation is None:
-        conversation = _open_conversation(inbound, contact, text, now)
+        conversation = _open_conversation(inbound, contact, text, language, now)
     else:
         _touch(conversation, now)
     message = Message.objects.create(
@@ -175,9 +179,9 @@ def _thread(inbound: InboundMessage, contact: Contact, now: datetime) -> Convers
 
 
 def _open_conversation(
-    inbound: InboundMessage, contact: Contact, text: str, now: datetime
+    inbound: InboundMessage, contact: Contact, text: str, language: str, now: datetime
 ) -> Conversation:
-    language = inbound.locale or detect_language(text) or contact.locale
+    language = language or contact.locale
     if language and not contact.locale:
         contact.locale = language
         contact.save(update_fields=["locale", "updated_at"])

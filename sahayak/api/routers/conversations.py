@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
@@ -23,9 +25,9 @@ from sahayak.api.schemas import (
 from sahayak.contacts.models import Contact
 from sahayak.conversations import services
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
-from sahayak.conversations.models import Conversation, ConversationMerge, Inbox, Message, Tag
+from sahayak.conversations.models import Conversation, ConversationMerge, Inbox, Message
 from sahayak.conversations.permissions import visible_conversations
-from sahayak.conversations.pipeline import receive
+from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.pagination import keyset_page
 
 router = Router(tags=["conversations"])
@@ -33,20 +35,59 @@ router = Router(tags=["conversations"])
 SORTS = {"newest": ["-id"], "oldest": ["id"], "waiting": ["waiting_since", "id"]}
 
 
-def _listing(user: User) -> QuerySet[Conversation]:
-    return (
-        visible_conversations(user)
-        .select_related("contact")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
-    )
+ROW_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "channel",
+    "inbox_id",
+    "contact_id",
+    "contact__name",
+    "assignee_id",
+    "team_id",
+    "language",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+    "last_message_at",
+    "waiting_since",
+    "first_response_at",
+    "solved_at",
+    "merged_into_id",
+)
 
 
 def conversation_for(user: User, conversation_id: int) -> Conversation:
     """The conversation if this user may see it; 404 otherwise (no existence leak)."""
-    found = _listing(user).filter(pk=conversation_id).first()
+    found = visible_conversations(user).filter(pk=conversation_id).first()
     if found is None:
         raise Http404("No such conversation.")
     return found
+
+
+def with_tags_and_contact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Shape ``.values(*ROW_FIELDS)`` rows for ConversationOut, with one query for the tags."""
+    if not rows:
+        return rows
+    tags: dict[int, list[str]] = {}
+    through = Conversation.tags.through.objects.filter(
+        conversation_id__in=[row["id"] for row in rows]
+    ).values_list("conversation_id", "tag__name")
+    for conversation_id, name in through.order_by("tag__name"):
+        tags.setdefault(conversation_id, []).append(name)
+    for row in rows:
+        row["number"] = row["id"]
+        row["contact"] = {"id": row.pop("contact_id"), "name": row.pop("contact__name")}
+        row["tags"] = tags.get(row["id"], [])
+    return rows
+
+
+def conversation_row(user: User, conversation_id: int) -> dict[str, Any]:
+    rows = list(visible_conversations(user).filter(pk=conversation_id).values(*ROW_FIELDS))
+    if not rows:
+        raise Http404("No such conversation.")
+    return with_tags_and_contact(rows)[0]
 
 
 def _messages(conversation: Conversation) -> QuerySet[Message]:
@@ -69,7 +110,7 @@ def list_conversations(
     limit: int = Query(50, ge=1, le=200),
 ):
     """Conversations the caller may see, filtered, in pages (pass ``next_cursor`` back)."""
-    qs = _listing(current_user(request))
+    qs = visible_conversations(current_user(request))
     if status:
         qs = qs.filter(status__in=status)
     if unassigned:
@@ -87,8 +128,10 @@ def list_conversations(
         qs = qs.filter(tags__name=tag.strip().casefold())
     if sort == "waiting":
         qs = qs.filter(waiting_since__isnull=False)
-    items, next_cursor = keyset_page(qs, keys=SORTS[sort], cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    rows, next_cursor = keyset_page(
+        qs.values(*ROW_FIELDS), keys=SORTS[sort], cursor=cursor, limit=limit
+    )
+    return {"items": with_tags_and_contact(rows), "next_cursor": next_cursor}
 
 
 @router.post(
@@ -116,22 +159,39 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
         )
     except InboundRejected as exc:
         raise HttpError(422, str(exc)) from exc
-    if result.created_conversation:
-        _apply_patch(
-            result.conversation,
-            user,
-            ConversationPatch(
-                priority=payload.priority,
-                tags=payload.tags or None,
-                assignee_id=payload.assignee_id,
-                team_id=payload.team_id,
-            ),
-            fields={"priority", "tags", "assignee_id", "team_id"}
-            & {k for k, v in payload.dict().items() if v},
-        )
-    return Status(
-        (201 if result.created_conversation else 200), _detail(user, result.conversation.pk)
+    if not result.created_conversation:
+        return Status(200, _detail(user, result.conversation.pk))
+    patch = ConversationPatch(
+        priority=payload.priority,
+        tags=payload.tags or None,
+        assignee_id=payload.assignee_id,
+        team_id=payload.team_id,
     )
+    fields = {
+        name for name in ("priority", "tags", "assignee_id", "team_id") if getattr(patch, name)
+    }
+    if fields:
+        _apply_patch(result.conversation, user, patch, fields=fields)
+        return Status(201, _detail(user, result.conversation.pk))
+    return Status(201, _new_detail(result))
+
+
+def _new_detail(result: ReceiveResult) -> dict[str, Any]:
+    """The response for a just-opened conversation, from the rows in hand (no re-read)."""
+    conversation, message = result.conversation, result.message
+    data = {field: getattr(conversation, field) for field in ROW_FIELDS if "__" not in field}
+    data.pop("contact_id")
+    data.update(
+        number=conversation.pk,
+        contact={"id": result.contact.pk, "name": result.contact.name},
+        tags=[],
+        messages=[message],
+        messages_next_cursor=None,
+        related_ids=list(conversation.related.values_list("id", flat=True))
+        if message.metadata.get("follows_conversation")
+        else [],
+    )
+    return data
 
 
 def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
@@ -147,14 +207,20 @@ def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
 
 
 def _detail(user: User, conversation_id: int) -> dict[str, object]:
-    conversation = conversation_for(user, conversation_id)
+    data = conversation_row(user, conversation_id)
     messages, next_cursor = keyset_page(
-        _messages(conversation), keys=["id"], cursor=None, limit=100
+        Message.objects.filter(conversation_id=conversation_id).prefetch_related("attachments"),
+        keys=["id"],
+        cursor=None,
+        limit=100,
     )
-    data = ConversationOut.from_orm(conversation).dict()
     data["messages"] = messages
     data["messages_next_cursor"] = next_cursor
-    data["related_ids"] = list(conversation.related.values_list("id", flat=True))
+    data["related_ids"] = list(
+        Conversation.related.through.objects.filter(
+            from_conversation_id=conversation_id
+        ).values_list("to_conversation_id", flat=True)
+    )
     return data
 
 
@@ -170,7 +236,7 @@ def update_conversation(request: HttpRequest, conversation_id: int, payload: Con
     user = current_user(request)
     conversation = conversation_for(user, conversation_id)
     _apply_patch(conversation, user, payload, fields=payload.model_fields_set)
-    return conversation_for(user, conversation_id)
+    return conversation_row(user, conversation_id)
 
 
 @transaction.atomic
@@ -255,7 +321,7 @@ def undo_merge(request: HttpRequest, merge_id: int):
         source = services.undo_conversation_merge(merge=merge, actor=user)
     except services.ConversationError as exc:
         raise HttpError(409, str(exc)) from exc
-    return conversation_for(user, source.pk)
+    return conversation_row(user, source.pk)
 
 
 @router.post("/{conversation_id}/links", response={204: None, 404: Error, 422: Error})

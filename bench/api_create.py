@@ -1,0 +1,127 @@
+"""Conversation creation through the HTTP API: 8 requests in flight, measured with wrk.
+
+    python bench/api_create.py [--seconds 20] [--web-workers 2]
+
+Uses DATABASE_URL (default: a fresh SQLite file in a temporary data dir). Starts
+`sahayak serve` as production would (uvicorn + background worker) and prints throughput
+and p50/p95/p99 latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+
+
+def sahayak(args: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "sahayak.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    data_dir = tempfile.mkdtemp(prefix="sahayak-bench-")
+    env = {**os.environ, "SAHAYAK_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"}
+    sahayak(["migrate", "-v0"], env)
+    setup = (
+        "from sahayak.accounts.models import User, Role;"
+        "from sahayak.accounts.services import create_api_token;"
+        "from sahayak.conversations.models import Inbox;"
+        "u, _ = User.objects.get_or_create(username='bench-api', defaults={'email': 'bench-api@support.example', 'role': Role.ADMIN});"
+        "i, _ = Inbox.objects.get_or_create(name='Bench API', channel='api');"
+        "print(create_api_token(user=u)[1], i.pk)"
+    )
+    token, inbox = sahayak(["shell", "-c", setup], env).split()[-2:]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sahayak.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.web_workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        wrk_env = {**env, "BENCH_TOKEN": token, "BENCH_INBOX": inbox}
+        vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+        print(
+            f"Conversation creation, POST /api/v1/conversations ({vendor}, "
+            f"{args.web_workers} web processes, {args.connections} in flight)"
+        )
+        for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
+            wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
+            out = subprocess.run(
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{args.connections}",
+                    f"-d{seconds}s",
+                    "--timeout",
+                    "5s",
+                    "-s",
+                    str(HERE / "create.lua"),
+                    f"http://127.0.0.1:{port}",
+                ],
+                env=wrk_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            if phase == "measure":
+                for line in out.splitlines():
+                    if line.startswith(("RESULT", "unexpected")):
+                        print("  " + line)
+                result = re.search(r"rps=([\d.]+)", out)
+                assert result, out
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmarks on a small size (run by CI): figures are printed, never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PG=postgres://postgres@127.0.0.1:5432
+export LOG_LEVEL=WARNING
+
+echo "-- generator + list API on PostgreSQL (20,000 conversations)"
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "CREATE DATABASE sahayak_bench_ci"
+DATABASE_URL=$PG/sahayak_bench_ci .venv/bin/sahayak migrate -v0
+DATABASE_URL=$PG/sahayak_bench_ci $PY bench/generate.py --conversations 20000
+DATABASE_URL=$PG/sahayak_bench_ci $PY bench/list_query.py --runs 30
+
+echo "-- conversation creation over HTTP (wrk, 8 in flight)"
+SAHAYAK_DATA_DIR="$(mktemp -d)" $PY bench/api_create.py --seconds 5 --web-workers 1
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)" -c "CREATE DATABASE sahayak_create_ci"
+DATABASE_URL=$PG/sahayak_create_ci $PY bench/api_create.py --seconds 5 --web-workers 2
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)"
