@@ -70,7 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "sahayak.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,8 +109,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["ENGINE"] = "sahayak.db.sqlite3"
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on the busy timeout instead of failing with "database is locked".
-    # A request's thread (and so its connection) ends with the request under ASGI: close it.
-    _db["CONN_MAX_AGE"] = 0
+    # Requests run on a pool of long-lived threads; each keeps its connection.
+    _db["CONN_MAX_AGE"] = None
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -123,8 +123,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI every request runs in a new thread, so without a pool each request would
-    # open its own PostgreSQL connection. The pool hands out warm connections instead.
+    # Web threads, workers and the sweeper share a small pool of warm connections.
     _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN", 2),
@@ -185,7 +184,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-SERVESTATIC_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True
 
 # --- Limits ----------------------------------------------------------------------------------
 # Largest request body accepted anywhere (attachments included); bigger bodies get 413.

@@ -31,13 +31,12 @@ def user_for_token(secret: str) -> User | None:
     """The active user a bearer secret belongs to, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    tokens = ApiToken.objects.select_related("user").filter(
+        key_hash=_hash(secret), revoked_at__isnull=True, user__is_active=True
+    )[:1]
+    if not tokens:
         return None
+    token = tokens[0]
     now = timezone.now()
     # Touch last_used at most once a minute: a write per request would cost throughput.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

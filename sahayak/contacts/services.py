@@ -51,9 +51,10 @@ def resolve_contact(
     """
     normalized = normalize_address(kind, address)
     existing = Identity.objects.select_related("contact").filter(kind=kind, address=normalized)
-    found = existing.first()
-    if found is not None:
-        return found.contact, False
+    # [:1] rather than first(): the unique key needs no ORDER BY (this is the hot path).
+    found = existing[:1]
+    if found:
+        return found[0].contact, False
     try:
         with transaction.atomic():
             contact = Contact.objects.create(
@@ -69,9 +70,11 @@ def resolve_contact(
 def _link_organization_by_domain(contact: Contact, kind: str, address: str) -> None:
     if kind != "email" or "@" not in address:
         return
-    org = Organization.objects.filter(domain=address.rsplit("@", 1)[1]).first()
-    if org is not None:
-        contact.organization = org
+    org_ids = Organization.objects.filter(domain=address.rsplit("@", 1)[1]).values_list(
+        "pk", flat=True
+    )[:1]
+    if org_ids:
+        contact.organization_id = org_ids[0]
         contact.save(update_fields=["organization"])
 
 
