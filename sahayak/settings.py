@@ -201,6 +201,8 @@ SAHAYAK_PHONE_REGION = os.environ.get("SAHAYAK_PHONE_REGION", "")
 SAHAYAK_DETECT_LANGUAGES = env_list("SAHAYAK_DETECT_LANGUAGES", "en,hi,bn,el,fr")
 SAHAYAK_DELIVERY_MAX_ATTEMPTS = env_int("SAHAYAK_DELIVERY_MAX_ATTEMPTS", 8)
 SAHAYAK_DELIVERY_TIMEOUT = float(os.environ.get("SAHAYAK_DELIVERY_TIMEOUT", "10"))
+# How long a worker owns a send; after that a dead worker's send is picked up again.
+SAHAYAK_DELIVERY_LEASE_SECONDS = env_int("SAHAYAK_DELIVERY_LEASE_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

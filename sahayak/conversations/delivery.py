@@ -26,7 +26,6 @@ from .signals import delivery_status_changed
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
 DUE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
@@ -53,7 +52,7 @@ def _claim(message_id: int) -> bool:
         pk=message_id, delivery_status__in=DUE, next_attempt_at__lte=now
     ).update(
         delivery_status=DeliveryStatus.SENDING,
-        next_attempt_at=now + LEASE,
+        next_attempt_at=now + timedelta(seconds=settings.SAHAYAK_DELIVERY_LEASE_SECONDS),
         delivery_attempts=F("delivery_attempts") + 1,
     )
     return claimed == 1

@@ -1,0 +1,100 @@
+"""Running Sahayak as real processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sahayak(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "sahayak.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.stdout
+
+
+def django_eval(code: str, env: dict[str, str]) -> Any:
+    """Run ``code`` (which sets ``result``) in a Sahayak shell; returns ``result`` from JSON."""
+    script = f"import json\n{code}\nprint('RESULT=' + json.dumps(result, default=str))"
+    out = sahayak(["shell", "-c", script], env)
+    line = [ln for ln in out.splitlines() if ln.startswith("RESULT=")][-1]
+    return json.loads(line.removeprefix("RESULT="))
+
+
+def prepare_env(tmp_path: Path, name: str) -> dict[str, str]:
+    """A fresh data dir, and a fresh database when the suite runs on PostgreSQL."""
+    env = {**os.environ, "SAHAYAK_DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        import psycopg
+
+        root = env["DATABASE_URL"].rsplit("/", 1)[0]
+        with psycopg.connect(root + "/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        env["DATABASE_URL"] = f"{root}/{name}"
+    sahayak(["migrate", "-v0"], env)
+    return env
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sahayak.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def start_server(env: dict[str, str], *extra: str) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    proc = start(["serve", "--port", str(port), *extra], env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    kill(proc)
+    raise RuntimeError("server did not start")
+
+
+def kill(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> str:
+    """Signal the whole process group; return what it printed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    return proc.communicate(timeout=30)[0] or ""
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
