@@ -92,6 +92,16 @@ def main() -> None:
             f"Conversation creation, POST /api/v1/conversations ({vendor}, "
             f"{args.web_workers} web processes, {args.connections} in flight)"
         )
+        floor = subprocess.run(
+            ["wrk", "-t2", f"-c{args.connections}", "-d3s", f"http://127.0.0.1:{port}/healthz"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", floor)
+        print(
+            f"  floor: GET /healthz (no database) {float(rps.group(1)) if rps else 0:,.0f} requests/s"
+        )
         for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
             wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
             out = subprocess.run(

@@ -127,6 +127,32 @@ def test_unknown_or_inactive_form_is_404():
     assert Client().get(f"/form/{api_inbox.public_key}/").status_code == 404
 
 
-def test_form_is_shown_in_the_visitors_language(form_inbox):
-    page = Client().get(f"/form/{form_inbox.public_key}/", HTTP_ACCEPT_LANGUAGE="fr")
-    assert 'lang="fr"' in page.content.decode()
+@pytest.mark.parametrize(
+    ("language", "label", "button"),
+    [
+        ("fr", "Votre nom", "Envoyer"),
+        ("hi", "आपका नाम", "भेजें"),
+        ("bn", "আপনার নাম", "পাঠান"),
+        ("el", "Το όνομά σας", "Αποστολή"),
+        ("en", "Your name", "Send"),
+        ("de", "Your name", "Send"),
+    ],
+)
+def test_form_is_shown_in_the_visitors_language(form_inbox, language, label, button):
+    """Unsupported languages fall back to English."""
+    page = Client().get(f"/form/{form_inbox.public_key}/", HTTP_ACCEPT_LANGUAGE=language)
+    html = page.content.decode()
+    assert label in html and button in html
+    assert f'lang="{language if language != "de" else "en"}"' in html
+
+
+def test_form_errors_are_translated(form_inbox):
+    client = Client()
+    token, csrf = _open_form(client, form_inbox)
+    response = client.post(
+        f"/form/{form_inbox.public_key}/",
+        _fields(token, csrf, email="x"),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 400
+    assert "Saisissez une adresse de courriel valide" in response.content.decode()

@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 
 class Command(BaseCommand):
@@ -31,6 +32,11 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, host: str, port: int, workers: int, no_worker: bool, **opts: Any
     ) -> None:
+        if workers > 1 and connection.vendor == "sqlite":
+            self.stderr.write(
+                "Note: SQLite has a single writer; more web processes only add lock waits. "
+                "Use PostgreSQL (DATABASE_URL) to scale out."
+            )
         worker = None
         if not no_worker:
             worker = subprocess.Popen(  # noqa: S603 - our own console entry point
