@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.db import models, transaction
 from django.utils import timezone
 
 from .models import ApiToken, AuditEvent, User
@@ -48,6 +49,18 @@ def revoke_api_token(*, token: ApiToken, actor: User | None) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record_audit(actor=actor, action="token.revoked", obj=token)
+
+
+@transaction.atomic
+def delete_audited(*, obj: models.Model, actor: User | None) -> None:
+    """Delete ``obj`` and record who did it (with its last state) in one transaction."""
+    record_audit(
+        actor=actor,
+        action=f"{obj._meta.model_name}.deleted",
+        obj=obj,
+        data={"repr": str(obj)[:200]},
+    )
+    obj.delete()
 
 
 def record_audit(

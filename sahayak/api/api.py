@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from sahayak.pagination import BadCursor
 
 from .auth import BearerToken
-from .routers import contacts, conversations, inbound, orders, organizations
+from .routers import contacts, conversations, inbound, inboxes, orders, organizations
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ api.add_router("/organizations", organizations.router)
 api.add_router("/orders", orders.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/inbound", inbound.router)
+api.add_router("/inboxes", inboxes.router)
 
 
 @api.exception_handler(ValidationError)

@@ -190,6 +190,15 @@ class ConversationDetail(ConversationOut):
     related_ids: list[int]
 
 
+class InboxOut(Schema):
+    id: int
+    name: str
+    channel: str
+    team_id: int | None
+    public_key: str
+    is_active: bool
+
+
 class SenderIn(Schema):
     kind: str = Field("email", max_length=16)
     address: str = Field(..., min_length=1, max_length=320)

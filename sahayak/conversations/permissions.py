@@ -32,7 +32,3 @@ def can_view_conversation(user: User, conversation: Conversation) -> bool:
     if conversation.team_id is None or conversation.assignee_id == user.pk:
         return True
     return conversation.team_id not in hidden_team_ids(user)
-
-
-def can_merge_contacts(user: User) -> bool:
-    return user.is_active

@@ -162,3 +162,29 @@ def test_inbound_to_a_non_api_inbox_is_404_and_bad_sender_422(api, api_inbox):
     body["sender"] = {"kind": "email", "address": "not-email"}
     response = api.post("/api/v1/inbound", body)
     assert response.status_code == 422 and "email" in response.json()["detail"]
+
+
+def test_agents_cannot_delete_records_but_supervisors_can(api, outsider):
+    from sahayak.accounts.models import Role
+    from tests.conftest import client_for
+    from tests.factories import UserFactory
+
+    org = api.post("/api/v1/organizations", {"name": "Acme"}).json()
+    contact = api.post("/api/v1/contacts", {"name": "Asha"}).json()
+    agent = client_for(outsider)
+    for path in (f"/api/v1/organizations/{org['id']}", f"/api/v1/contacts/{contact['id']}"):
+        response = agent.delete(path)
+        assert response.status_code == 403 and "supervisors" in response.json()["detail"]
+    supervisor = client_for(UserFactory(role=Role.SUPERVISOR))
+    assert supervisor.delete(f"/api/v1/organizations/{org['id']}").status_code == 204
+    from sahayak.accounts.models import AuditEvent
+
+    audit = AuditEvent.objects.get(action="organization.deleted")
+    assert audit.object_id == str(org["id"]) and audit.data["repr"] == "Acme"
+
+
+def test_inboxes_are_listed_for_api_callers(api, api_inbox):
+    listed = api.get("/api/v1/inboxes").json()
+    assert [(i["id"], i["channel"]) for i in listed] == [(api_inbox.pk, "api")]
+    assert api.get(f"/api/v1/inboxes/{api_inbox.pk}").json()["name"] == "API"
+    assert api.get("/api/v1/inboxes/999").status_code == 404

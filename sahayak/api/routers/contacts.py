@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
-from sahayak.api.auth import current_user
+from sahayak.accounts.services import delete_audited
+from sahayak.api.auth import current_user, require_manager
 from sahayak.api.schemas import (
     ContactIn,
     ContactOut,
@@ -93,11 +94,12 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
     return _contacts().get(pk=contact.pk)
 
 
-@router.delete("/{contact_id}", response={204: None, 404: Error, 409: Error})
+@router.delete("/{contact_id}", response={204: None, 403: Error, 404: Error, 409: Error})
 def delete_contact(request: HttpRequest, contact_id: int):
+    user = require_manager(request)
     contact = get_object_or_404(Contact, pk=contact_id)
     try:
-        contact.delete()
+        delete_audited(obj=contact, actor=user)
     except ProtectedError as exc:
         raise HttpError(409, "The contact has conversations; merge it instead.") from exc
     return Status(204, None)

@@ -6,6 +6,8 @@ from ninja import File, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from sahayak.accounts.services import delete_audited
+from sahayak.api.auth import require_manager
 from sahayak.api.schemas import Error, ImportOut, OrderIn, OrderOut, OrderPage
 from sahayak.contacts.models import Contact, Order
 from sahayak.contacts.services import OrderData, import_orders_csv, upsert_order
@@ -56,7 +58,8 @@ def get_order(request: HttpRequest, order_id: int):
     return get_object_or_404(Order, pk=order_id)
 
 
-@router.delete("/{order_id}", response={204: None, 404: Error})
+@router.delete("/{order_id}", response={204: None, 403: Error, 404: Error})
 def delete_order(request: HttpRequest, order_id: int):
-    get_object_or_404(Order, pk=order_id).delete()
+    user = require_manager(request)
+    delete_audited(obj=get_object_or_404(Order, pk=order_id), actor=user)
     return Status(204, None)

@@ -2,6 +2,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from sahayak.accounts.services import delete_audited
+from sahayak.api.auth import require_manager
 from sahayak.api.schemas import Error, OrganizationIn, OrganizationOut, OrganizationPage
 from sahayak.contacts.models import Organization
 from sahayak.pagination import keyset_page
@@ -45,7 +47,8 @@ def update_organization(request: HttpRequest, org_id: int, payload: Organization
     return org
 
 
-@router.delete("/{org_id}", response={204: None, 404: Error})
+@router.delete("/{org_id}", response={204: None, 403: Error, 404: Error})
 def delete_organization(request: HttpRequest, org_id: int):
-    get_object_or_404(Organization, pk=org_id).delete()
+    user = require_manager(request)
+    delete_audited(obj=get_object_or_404(Organization, pk=org_id), actor=user)
     return Status(204, None)
