@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import _setup  # noqa: F401
-from django.db import connection
+from django.db import connection, transaction
 
 from sahayak.accounts.models import Team, User
 from sahayak.contacts.models import Contact, Identity
@@ -168,59 +168,45 @@ COLUMNS = {
 }
 
 
-def load_postgres(rows: Iterator[tuple[str, tuple]], total: int) -> None:
+def _flush_copy(kind: str, rows: list[tuple]) -> None:
+    model, cols = COLUMNS[kind]
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _flush_insert(kind: str, rows: list[tuple]) -> None:
+    model, cols = COLUMNS[kind]
+    marks = ", ".join(["%s"] * len(cols.split(",")))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {model._meta.db_table} ({cols}) VALUES ({marks})", rows)
+
+
+def load(rows: Iterator[tuple[str, tuple]], total: int) -> None:
+    """Buffer rows per table and write them every BATCH conversations (COPY on PostgreSQL)."""
+    flush = _flush_copy if connection.vendor == "postgresql" else _flush_insert
     buffers: dict[str, list[tuple]] = {k: [] for k in COLUMNS}
     done = 0
     started = time.monotonic()
 
-    def flush(kind: str) -> None:
-        model, cols = COLUMNS[kind]
-        with (
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy,
-        ):
-            for row in buffers[kind]:
-                copy.write_row(row)
-        buffers[kind].clear()
+    def flush_all() -> None:
+        with transaction.atomic():
+            for kind, buffered in buffers.items():  # parents before children
+                if buffered:
+                    flush(kind, buffered)
+                    buffered.clear()
 
     for kind, row in rows:
         buffers[kind].append(row)
         if kind == "conversation":
             done += 1
             if done % BATCH == 0:
-                for name in COLUMNS:
-                    flush(name)
+                flush_all()
                 _progress(done, total, started)
-    for name in COLUMNS:
-        flush(name)
-    _progress(done, total, started)
-
-
-def load_sqlite(rows: Iterator[tuple[str, tuple]], total: int) -> None:
-    buffers: dict[str, list[tuple]] = {k: [] for k in COLUMNS}
-    done = 0
-    started = time.monotonic()
-
-    def flush(kind: str) -> None:
-        model, cols = COLUMNS[kind]
-        marks = ", ".join(["%s"] * len(cols.split(",")))
-        with connection.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {model._meta.db_table} ({cols}) VALUES ({marks})", buffers[kind]
-            )
-        buffers[kind].clear()
-
-    for kind, row in rows:
-        buffers[kind].append(row)
-        if kind == "conversation":
-            done += 1
-            if done % BATCH == 0:
-                with connection.cursor():
-                    for name in COLUMNS:
-                        flush(name)
-                _progress(done, total, started)
-    for name in COLUMNS:
-        flush(name)
+    flush_all()
     _progress(done, total, started)
 
 
@@ -240,10 +226,7 @@ def main() -> None:
     print(f"Loading {args.conversations:,} conversations ({connection.vendor})")
     started = time.monotonic()
     rows = _rows(args.conversations, rng)
-    if connection.vendor == "postgresql":
-        load_postgres(rows, args.conversations)
-    else:
-        load_sqlite(rows, args.conversations)
+    load(rows, args.conversations)
     print()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
