@@ -151,8 +151,10 @@ def requeue_due(limit: int = 500) -> int:
     if not ids:
         return 0
     Message.objects.filter(pk__in=ids, delivery_status=DeliveryStatus.SENDING).update(
-        delivery_status=DeliveryStatus.RETRYING, next_attempt_at=now
+        delivery_status=DeliveryStatus.RETRYING
     )
+    # Moving the due time forward keeps a backlogged send from being re-enqueued every sweep.
+    Message.objects.filter(pk__in=ids).update(next_attempt_at=now)
     for message_id in ids:
         deliver_message.enqueue(message_id)
     return len(ids)

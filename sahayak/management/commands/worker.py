@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
@@ -18,16 +19,24 @@ from sahayak.conversations.delivery import requeue_due
 logger = logging.getLogger("sahayak.worker")
 
 
+PRUNE_EVERY = 3600.0
+
+
 def sweep_forever(interval: float, stop: threading.Event) -> None:
-    """Re-enqueue deliveries whose task was lost (e.g. a worker killed mid-send)."""
+    """Re-enqueue deliveries whose task was lost (e.g. a worker killed mid-send), and
+    prune finished task records now and then (the messages keep their own status)."""
+    last_prune = 0.0
     while not stop.wait(interval):
         try:
             close_old_connections()
             count = requeue_due()
             if count:
                 logger.info("re-enqueued %d overdue deliveries", count)
+            if time.monotonic() - last_prune > PRUNE_EVERY:
+                call_command("prune_db_task_results", queue_name="*", min_age_days=7, verbosity=0)
+                last_prune = time.monotonic()
         except Exception:
-            logger.exception("delivery sweep failed")
+            logger.exception("worker sweep failed")
         finally:
             connection.close()
 
