@@ -62,6 +62,15 @@ def bad_cursor(request: HttpRequest, exc: BadCursor) -> HttpResponse:
     return api.create_response(request, {"detail": "Invalid cursor."}, status=400)
 
 
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug, not bad input: logged with its traceback, answered as JSON (no internals)."""
+    logger.exception("API error on %s %s", request.method, request.path)
+    return api.create_response(
+        request, {"detail": "Internal error; it has been logged."}, status=500
+    )
+
+
 @api.exception_handler(RequestDataTooBig)
 def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return api.create_response(request, {"detail": "Request body too large."}, status=413)

@@ -181,3 +181,16 @@ def test_merge_undo_and_link_through_the_api(api, api_inbox):
     assert api.post(f"/api/v1/conversations/{a.pk}/links", {"other_id": b.pk}).status_code == 204
     assert api.get(f"/api/v1/conversations/{b.pk}").json()["related_ids"] == [a.pk]
     assert api.delete(f"/api/v1/conversations/{a.pk}/links/{b.pk}").status_code == 204
+
+
+def test_create_for_a_merged_contact_writes_as_the_surviving_one(api, api_inbox):
+    from sahayak.contacts.services import merge_contacts, resolve_contact
+
+    old, _ = resolve_contact(kind="email", address="old@mail.example")
+    new, _ = resolve_contact(kind="email", address="new@mail.example")
+    merge_contacts(source=old, target=new, actor=None)
+    response = api.post(
+        "/api/v1/conversations", {"inbox_id": api_inbox.pk, "contact_id": old.pk, "text": "hello"}
+    )
+    assert response.status_code == 201
+    assert response.json()["contact"]["id"] == new.pk

@@ -200,6 +200,8 @@ def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
     if payload.contact_id is None:
         raise HttpError(422, "Give either contact_id or sender.")
     contact = get_object_or_404(Contact, pk=payload.contact_id)
+    if contact.merged_into_id:  # a merged contact's identities live on the surviving one
+        contact = get_object_or_404(Contact, pk=contact.merged_into_id)
     identity = contact.identities.order_by("id").first()
     if identity is None:
         raise HttpError(422, "That contact has no identity to write from; give a sender.")
