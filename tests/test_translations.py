@@ -12,7 +12,7 @@ from django.conf import settings
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 LOCALE = Path(settings.BASE_DIR) / "locale"
-ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+ENTRY = re.compile(r'^(#,.*\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
 
 
 def _unquote(block: str) -> str:
@@ -24,7 +24,11 @@ def _unquote(block: str) -> str:
 
 def read_po(path: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
-    entries = {_unquote(mid): _unquote(mstr) for mid, mstr in ENTRY.findall(text)}
+    # A fuzzy entry is a guess that compilemessages leaves out: it counts as untranslated.
+    entries = {
+        _unquote(mid): "" if "fuzzy" in flags else _unquote(mstr)
+        for flags, mid, mstr in ENTRY.findall(text)
+    }
     entries.pop("", None)  # the header
     return entries
 

@@ -281,11 +281,15 @@ def _import_order_row(row: dict[str, str]) -> bool:
         if items_raw.startswith("[")
         else [{"name": part.strip()} for part in items_raw.split(";") if part.strip()]
     )
+    try:
+        amount = Decimal(row["amount"])
+    except InvalidOperation:
+        raise ValueError(_("amount is not a number: %(v)s") % {"v": row["amount"]}) from None
     _order, created = upsert_order(
         contact=contact,
         data=OrderData(
             external_ref=row["external_ref"].strip(),
-            amount=Decimal(row["amount"]),
+            amount=amount,
             currency=row["currency"].strip(),
             ordered_at=ordered_at,
             status=row.get("status", "").strip(),
