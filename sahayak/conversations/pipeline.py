@@ -71,7 +71,9 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
 def _validate(inbound: InboundMessage) -> None:
     if not inbound.text.strip() and not inbound.html.strip() and not inbound.attachments:
         raise InboundRejected(_("The message is empty."))
-    if len(inbound.text) > settings.SAHAYAK_MAX_MESSAGE_CHARS:
+    # HTML carries markup around the text: it may be a few times longer.
+    too_long = len(inbound.html) > 5 * settings.SAHAYAK_MAX_MESSAGE_CHARS
+    if too_long or len(inbound.text) > settings.SAHAYAK_MAX_MESSAGE_CHARS:
         raise InboundRejected(
             _("The message is longer than %(n)d characters.")
             % {"n": settings.SAHAYAK_MAX_MESSAGE_CHARS}
@@ -116,7 +118,7 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
     except ValueError as exc:
         raise InboundRejected(str(exc)) from exc
     now = timezone.now()
-    conversation = _thread(inbound, contact, now)
+    conversation = _thread(inbound)
     created = conversation is None
     if conversation is None:
         conversation = _open_conversation(inbound, contact, text, language, now)
@@ -150,7 +152,7 @@ def _follow_merges(conversation: Conversation) -> Conversation:
     return conversation
 
 
-def _thread(inbound: InboundMessage, contact: Contact, now: datetime) -> Conversation | None:
+def _thread(inbound: InboundMessage) -> Conversation | None:
     """The conversation this message continues, or None to open a new one."""
     found: Conversation | None = None
     if inbound.conversation_id is not None:

@@ -136,6 +136,7 @@ def test_attachments_are_stored_content_addressed(api_inbox):
     [
         {"text": "   "},
         {"text": "x" * 100_001},
+        {"text": "", "html": "<p>" + "x" * 500_001 + "</p>"},
         {"sender_address": "not an email"},
         {"external_id": ""},
         {"external_id": "x" * 256},
