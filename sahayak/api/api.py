@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -60,6 +62,30 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(BadCursor)
 def bad_cursor(request: HttpRequest, exc: BadCursor) -> HttpResponse:
     return api.create_response(request, {"detail": "Invalid cursor."}, status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return api.create_response(request, {"detail": f"Malformed multipart body: {exc}"}, status=400)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A number too large for the database (ids are 64-bit) or a value it cannot store."""
+    logger.info("refused out-of-range input on %s: %s", request.path, exc)
+    return api.create_response(
+        request, {"detail": "A value is out of range for its field."}, status=422
+    )
+
+
+@api.exception_handler(IntegrityError)
+def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """A constraint caught what validation did not: a conflict, and worth a look (logged)."""
+    logger.warning("integrity error on %s %s: %s", request.method, request.path, exc)
+    return api.create_response(
+        request, {"detail": "The change conflicts with existing data."}, status=409
+    )
 
 
 @api.exception_handler(Exception)

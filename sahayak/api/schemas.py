@@ -2,10 +2,14 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel
+
+MAX_ID = 2**63 - 1
+# Every id the API accepts: positive and within the database's 64-bit keys.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Error(Schema):
@@ -28,7 +32,7 @@ class ContactIn(Schema):
     name: str = Field("", max_length=200)
     locale: str = Field("", max_length=16)
     time_zone: str = Field("", max_length=64)
-    organization_id: int | None = None
+    organization_id: Id | None = None
     custom_attributes: dict[str, Any] = Field(default_factory=dict)
     identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
 
@@ -37,7 +41,7 @@ class ContactPatch(Schema):
     name: str | None = Field(None, max_length=200)
     locale: str | None = Field(None, max_length=16)
     time_zone: str | None = Field(None, max_length=64)
-    organization_id: int | None = None
+    organization_id: Id | None = None
     custom_attributes: dict[str, Any] | None = None
     add_identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
 
@@ -60,13 +64,13 @@ class ContactPage(Schema):
 
 
 class MergeIn(Schema):
-    source_id: int
+    source_id: Id
 
 
 class MergeOut(Schema):
     merge_id: int
     target_id: int
-    source_id: int
+    source_id: Id
 
 
 class OrganizationIn(Schema):
@@ -89,7 +93,7 @@ class OrganizationPage(Schema):
 
 
 class OrderIn(Schema):
-    contact_id: int
+    contact_id: Id
     external_ref: str = Field(..., min_length=1, max_length=120)
     amount: Decimal = Field(..., max_digits=14, decimal_places=2)
     currency: str = Field(..., min_length=3, max_length=3)
@@ -100,7 +104,7 @@ class OrderIn(Schema):
 
 class OrderOut(Schema):
     id: int
-    contact_id: int
+    contact_id: Id
     external_ref: str
     amount: Decimal
     currency: str
@@ -135,7 +139,7 @@ class ConversationOut(BaseModel):
     status: str
     priority: str
     channel: str
-    inbox_id: int
+    inbox_id: Id
     contact: ContactRef
     assignee_id: int | None
     team_id: int | None
@@ -206,8 +210,8 @@ class SenderIn(Schema):
 
 
 class ConversationCreate(Schema):
-    inbox_id: int
-    contact_id: int | None = None
+    inbox_id: Id
+    contact_id: Id | None = None
     sender: SenderIn | None = None
     subject: str = Field("", max_length=300)
     text: str = ""
@@ -216,15 +220,15 @@ class ConversationCreate(Schema):
     locale: str = Field("", max_length=16)
     priority: Literal["low", "normal", "high", "urgent"] | None = None
     tags: list[str] = Field(default_factory=list, max_length=50)
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
 
 
 class ConversationPatch(Schema):
     status: Literal["new", "open", "pending", "on_hold", "solved", "closed"] | None = None
     priority: Literal["low", "normal", "high", "urgent"] | None = None
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
     tags: list[str] | None = Field(None, max_length=50)
     custom_fields: dict[str, Any] | None = None
 
@@ -237,21 +241,21 @@ class ReplyIn(Schema):
 
 
 class ConversationMergeIn(Schema):
-    source_id: int
+    source_id: Id
 
 
 class LinkIn(Schema):
-    other_id: int
+    other_id: Id
 
 
 class InboundIn(Schema):
-    inbox_id: int
+    inbox_id: Id
     sender: SenderIn
     text: str = ""
     html: str = ""
     subject: str = Field("", max_length=300)
     external_id: str = Field(..., min_length=1, max_length=255)
-    conversation_id: int | None = None
+    conversation_id: Id | None = None
     thread_key: str = Field("", max_length=255)
     references: list[str] = Field(default_factory=list, max_length=100)
     locale: str = Field("", max_length=16)
@@ -261,5 +265,5 @@ class InboundIn(Schema):
 class InboundOut(Schema):
     message_id: int
     conversation_id: int
-    contact_id: int
+    contact_id: Id
     duplicate: bool

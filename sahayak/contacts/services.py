@@ -92,6 +92,53 @@ def add_identity(*, contact: Contact, kind: str, address: str, verified: bool = 
     return identity
 
 
+_EDITABLE = ("name", "locale", "time_zone", "organization_id", "custom_attributes")
+_LIMITS = {"name": 200, "locale": 16, "time_zone": 64}
+
+
+def _check_fields(values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        if field not in _EDITABLE:
+            raise ValueError(_("%(f)s cannot be changed here.") % {"f": field})
+        if field == "organization_id":
+            if value is not None and not Organization.objects.filter(pk=value).exists():
+                raise ValueError(_("No organization #%(id)s.") % {"id": value})
+        elif field == "custom_attributes":
+            if not isinstance(value, dict):
+                raise ValueError(_("custom_attributes must be an object."))
+        elif not isinstance(value, str) or len(value) > _LIMITS[field]:
+            raise ValueError(
+                _("%(f)s must be text of at most %(n)d characters.")
+                % {"f": field, "n": _LIMITS[field]}
+            )
+
+
+@transaction.atomic
+def create_contact(
+    *, values: dict[str, Any], identities: Iterable[tuple[str, str]] = ()
+) -> Contact:
+    """A contact with its identities; ValueError or MergeError leave nothing behind."""
+    _check_fields(values)
+    contact = Contact.objects.create(**values)
+    for kind, address in identities:
+        add_identity(contact=contact, kind=kind, address=address)
+    return contact
+
+
+@transaction.atomic
+def update_contact(
+    *, contact: Contact, values: dict[str, Any], identities: Iterable[tuple[str, str]] = ()
+) -> Contact:
+    """Change the given fields and add identities, all or nothing."""
+    _check_fields(values)
+    for field, value in values.items():
+        setattr(contact, field, value)
+    contact.save()
+    for kind, address in identities:
+        add_identity(contact=contact, kind=kind, address=address)
+    return contact
+
+
 # --- merge ------------------------------------------------------------------------------------
 
 _FILLABLE = ("name", "locale", "time_zone", "organization_id")

@@ -1,4 +1,6 @@
-from django.db import transaction
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -8,6 +10,7 @@ from ninja.errors import HttpError
 from sahayak.accounts.services import delete_audited
 from sahayak.api.auth import current_user, require_manager
 from sahayak.api.schemas import (
+    MAX_ID,
     ContactIn,
     ContactOut,
     ContactPage,
@@ -32,7 +35,7 @@ def _contacts():  # type: ignore[no-untyped-def]
 def list_contacts(
     request: HttpRequest,
     q: str = "",
-    organization_id: int | None = None,
+    organization_id: int | None = Query(None, ge=1, le=MAX_ID),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),
 ):
@@ -57,17 +60,12 @@ def lookup_contact(request: HttpRequest, kind: str, address: str):
 
 
 @router.post("", response={201: ContactOut, 409: Error, 422: Error})
-@transaction.atomic
 def create_contact(request: HttpRequest, payload: ContactIn):
-    data = payload.dict(exclude={"identities"})
-    contact = Contact.objects.create(**data)
-    for identity in payload.identities:
-        try:
-            services.add_identity(contact=contact, kind=identity.kind, address=identity.address)
-        except ValueError as exc:
-            raise HttpError(422, str(exc)) from exc
-        except services.MergeError as exc:
-            raise HttpError(409, str(exc)) from exc
+    with _contact_errors():
+        contact = services.create_contact(
+            values=payload.dict(exclude={"identities"}),
+            identities=[(i.kind, i.address) for i in payload.identities],
+        )
     return Status(201, _contacts().get(pk=contact.pk))
 
 
@@ -77,21 +75,31 @@ def get_contact(request: HttpRequest, contact_id: int):
 
 
 @router.patch("/{contact_id}", response={200: ContactOut, 404: Error, 409: Error, 422: Error})
-@transaction.atomic
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch):
+    """Change the fields given; ``null`` clears the organization and is ignored elsewhere."""
     contact = get_object_or_404(Contact, pk=contact_id)
-    changes = payload.dict(exclude_unset=True, exclude={"add_identities"})
-    for field, value in changes.items():
-        setattr(contact, field, value)
-    contact.save()
-    for identity in payload.add_identities:
-        try:
-            services.add_identity(contact=contact, kind=identity.kind, address=identity.address)
-        except ValueError as exc:
-            raise HttpError(422, str(exc)) from exc
-        except services.MergeError as exc:
-            raise HttpError(409, str(exc)) from exc
+    values = {
+        field: value
+        for field, value in payload.dict(exclude_unset=True, exclude={"add_identities"}).items()
+        if value is not None or field == "organization_id"
+    }
+    with _contact_errors():
+        services.update_contact(
+            contact=contact,
+            values=values,
+            identities=[(i.kind, i.address) for i in payload.add_identities],
+        )
     return _contacts().get(pk=contact.pk)
+
+
+@contextmanager
+def _contact_errors() -> Iterator[None]:
+    try:
+        yield
+    except services.MergeError as exc:
+        raise HttpError(409, str(exc)) from exc
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
 
 
 @router.delete("/{contact_id}", response={204: None, 403: Error, 404: Error, 409: Error})

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from sahayak.accounts.models import Team, User
 from sahayak.api.auth import current_user
 from sahayak.api.schemas import (
+    MAX_ID,
     ConversationCreate,
     ConversationDetail,
     ConversationMergeIn,
@@ -98,13 +99,13 @@ def _messages(conversation: Conversation) -> QuerySet[Message]:
 def list_conversations(
     request: HttpRequest,
     status: list[str] = Query(None),  # noqa: B008
-    assignee_id: int | None = None,
+    assignee_id: int | None = Query(None, ge=1, le=MAX_ID),
     unassigned: bool = False,
-    team_id: int | None = None,
+    team_id: int | None = Query(None, ge=1, le=MAX_ID),
     channel: str | None = None,
-    inbox_id: int | None = None,
+    inbox_id: int | None = Query(None, ge=1, le=MAX_ID),
     tag: str | None = None,
-    contact_id: int | None = None,
+    contact_id: int | None = Query(None, ge=1, le=MAX_ID),
     sort: str = Query("newest", pattern="^(newest|oldest|waiting)$"),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),

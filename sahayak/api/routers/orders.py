@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 
 from sahayak.accounts.services import delete_audited
 from sahayak.api.auth import require_manager
-from sahayak.api.schemas import Error, ImportOut, OrderIn, OrderOut, OrderPage
+from sahayak.api.schemas import MAX_ID, Error, ImportOut, OrderIn, OrderOut, OrderPage
 from sahayak.contacts.models import Contact, Order
 from sahayak.contacts.services import OrderData, import_orders_csv, upsert_order
 from sahayak.pagination import keyset_page
@@ -19,7 +19,7 @@ router = Router(tags=["orders"])
 @router.get("", response=OrderPage)
 def list_orders(
     request: HttpRequest,
-    contact_id: int | None = None,
+    contact_id: int | None = Query(None, ge=1, le=MAX_ID),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),
 ):
