@@ -194,3 +194,15 @@ def test_create_for_a_merged_contact_writes_as_the_surviving_one(api, api_inbox)
     )
     assert response.status_code == 201
     assert response.json()["contact"]["id"] == new.pk
+
+
+def test_outsider_cannot_open_conversations_in_a_private_teams_inbox(
+    private_team, teammate, outsider
+):
+    from tests.factories import InboxFactory
+
+    inbox = InboxFactory(channel="api", team=private_team)
+    body = {"inbox_id": inbox.pk, "sender": {"address": "v@mail.example"}, "text": "hi"}
+    assert client_for(outsider).post("/api/v1/conversations", body).status_code == 404
+    assert not Conversation.objects.exists()
+    assert client_for(teammate).post("/api/v1/conversations", body).status_code == 201

@@ -27,7 +27,7 @@ from sahayak.contacts.models import Contact
 from sahayak.conversations import services
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Conversation, ConversationMerge, Inbox, Message
-from sahayak.conversations.permissions import visible_conversations
+from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
 from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.pagination import keyset_page
 
@@ -142,6 +142,8 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
     """Open a conversation with the customer's first message (through the inbound pipeline)."""
     user = current_user(request)
     inbox = get_object_or_404(Inbox, pk=payload.inbox_id, is_active=True)
+    if inbox.team_id is not None and inbox.team_id in hidden_team_ids(user):
+        raise Http404("No such inbox.")  # a private team's inbox, as for its conversations
     kind, address, name = _sender(payload)
     try:
         result = receive(
