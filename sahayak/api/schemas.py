@@ -188,6 +188,19 @@ class MessagePage(Schema):
     next_cursor: str | None
 
 
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor_id: int | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
 class ConversationDetail(ConversationOut):
     messages: list[MessageOut]
     messages_next_cursor: str | None

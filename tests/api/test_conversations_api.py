@@ -206,3 +206,14 @@ def test_outsider_cannot_open_conversations_in_a_private_teams_inbox(
     assert client_for(outsider).post("/api/v1/conversations", body).status_code == 404
     assert not Conversation.objects.exists()
     assert client_for(teammate).post("/api/v1/conversations", body).status_code == 201
+
+
+def test_event_trail_lists_every_change_with_actor(api, api_inbox, admin, outsider, private_team):
+    conv = _create(api, api_inbox, external_id="trail-1").json()
+    api.patch(f"/api/v1/conversations/{conv['id']}", {"status": "pending", "priority": "high"})
+    events = api.get(f"/api/v1/conversations/{conv['id']}/events").json()["items"]
+    assert [e["kind"] for e in events] == ["created", "status", "priority"]
+    assert events[1]["actor_id"] == admin.pk
+    assert events[1]["data"] == {"from": "new", "to": "pending"}
+    Conversation.objects.filter(pk=conv["id"]).update(team=private_team)
+    assert client_for(outsider).get(f"/api/v1/conversations/{conv['id']}/events").status_code == 404

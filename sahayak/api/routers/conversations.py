@@ -18,6 +18,7 @@ from sahayak.api.schemas import (
     ConversationPage,
     ConversationPatch,
     Error,
+    EventPage,
     LinkIn,
     MessageOut,
     MessagePage,
@@ -26,7 +27,7 @@ from sahayak.api.schemas import (
 from sahayak.contacts.models import Contact
 from sahayak.conversations import services
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
-from sahayak.conversations.models import Conversation, ConversationMerge, Inbox, Message
+from sahayak.conversations.models import Conversation, ConversationMerge, Event, Inbox, Message
 from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
 from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.pagination import keyset_page
@@ -281,6 +282,21 @@ def list_messages(
     conversation = conversation_for(current_user(request), conversation_id)
     items, next_cursor = keyset_page(
         _messages(conversation), keys=["id"], cursor=cursor, limit=limit
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{conversation_id}/events", response={200: EventPage, 404: Error})
+def list_events(
+    request: HttpRequest,
+    conversation_id: int,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+):
+    """The conversation's trail: every change, who made it and when, oldest first."""
+    conversation = conversation_for(current_user(request), conversation_id)
+    items, next_cursor = keyset_page(
+        Event.objects.filter(conversation=conversation), keys=["id"], cursor=cursor, limit=limit
     )
     return {"items": items, "next_cursor": next_cursor}
 
