@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -279,11 +280,7 @@ def list_messages(
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=500),
 ):
-    conversation = conversation_for(current_user(request), conversation_id)
-    items, next_cursor = keyset_page(
-        _messages(conversation), keys=["id"], cursor=cursor, limit=limit
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return _timeline(request, conversation_id, _messages, cursor, limit)
 
 
 @router.get("/{conversation_id}/events", response={200: EventPage, 404: Error})
@@ -294,10 +291,23 @@ def list_events(
     limit: int = Query(100, ge=1, le=500),
 ):
     """The conversation's trail: every change, who made it and when, oldest first."""
+    return _timeline(request, conversation_id, _events, cursor, limit)
+
+
+def _events(conversation: Conversation) -> QuerySet[Event]:
+    return Event.objects.filter(conversation=conversation)
+
+
+def _timeline(
+    request: HttpRequest,
+    conversation_id: int,
+    rows: Callable[[Conversation], QuerySet[Any]],
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """One page, oldest first, of a conversation's messages or events (after the access check)."""
     conversation = conversation_for(current_user(request), conversation_id)
-    items, next_cursor = keyset_page(
-        Event.objects.filter(conversation=conversation), keys=["id"], cursor=cursor, limit=limit
-    )
+    items, next_cursor = keyset_page(rows(conversation), keys=["id"], cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
