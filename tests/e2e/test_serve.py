@@ -51,3 +51,32 @@ def test_serve_answers_the_api_and_delivers_replies(tmp_path, webhook_server):
     finally:
         output = kill(proc)
     assert "listening on" in output
+
+
+def test_stopping_serve_stops_its_worker(tmp_path):
+    """SIGTERM to `serve` alone (not its process group) leaves no worker behind."""
+    import os
+    import signal
+    import time
+
+    env = prepare_env(tmp_path, "sahayak_e2e_stop")
+    proc, _base = start_server(env)
+    with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as children:
+        workers = [int(pid) for pid in children.read().split()]
+    assert workers, "serve should have started a worker"
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.communicate(timeout=30)
+
+    def gone(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # A zombie is dead too: it only waits for its (dead) parent's reaping.
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] == "Z"
+
+    deadline = time.monotonic() + 15
+    while not all(gone(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(gone(pid) for pid in workers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -11,6 +13,19 @@ from typing import Any
 import uvicorn
 from django.core.management.base import BaseCommand
 from django.db import connection
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the worker child before exec: on Linux, the kernel sends it SIGTERM when
+    `serve` dies, however it dies (uvicorn re-raises SIGTERM after its graceful shutdown,
+    so a ``finally`` in this process cannot be relied on)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 class Command(BaseCommand):
@@ -40,7 +55,9 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             worker = subprocess.Popen(  # noqa: S603 - our own console entry point
-                [sys.executable, "-m", "sahayak.cli", "worker"], env=os.environ.copy()
+                [sys.executable, "-m", "sahayak.cli", "worker"],
+                env=os.environ.copy(),
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads started yet
             )
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
         try:
