@@ -70,7 +70,7 @@ class MergeIn(Schema):
 class MergeOut(Schema):
     merge_id: int
     target_id: int
-    source_id: Id
+    source_id: int
 
 
 class OrganizationIn(Schema):
@@ -104,7 +104,7 @@ class OrderIn(Schema):
 
 class OrderOut(Schema):
     id: int
-    contact_id: Id
+    contact_id: int
     external_ref: str
     amount: Decimal
     currency: str
@@ -139,7 +139,7 @@ class ConversationOut(BaseModel):
     status: str
     priority: str
     channel: str
-    inbox_id: Id
+    inbox_id: int
     contact: ContactRef
     assignee_id: int | None
     team_id: int | None
@@ -278,5 +278,5 @@ class InboundIn(Schema):
 class InboundOut(Schema):
     message_id: int
     conversation_id: int
-    contact_id: Id
+    contact_id: int
     duplicate: bool

@@ -93,7 +93,6 @@ def add_identity(*, contact: Contact, kind: str, address: str, verified: bool = 
 
 
 _EDITABLE = ("name", "locale", "time_zone", "organization_id", "custom_attributes")
-_LIMITS = {"name": 200, "locale": 16, "time_zone": 64}
 
 
 def _check_fields(values: dict[str, Any]) -> None:
@@ -106,11 +105,12 @@ def _check_fields(values: dict[str, Any]) -> None:
         elif field == "custom_attributes":
             if not isinstance(value, dict):
                 raise ValueError(_("custom_attributes must be an object."))
-        elif not isinstance(value, str) or len(value) > _LIMITS[field]:
-            raise ValueError(
-                _("%(f)s must be text of at most %(n)d characters.")
-                % {"f": field, "n": _LIMITS[field]}
-            )
+        else:
+            limit = getattr(Contact._meta.get_field(field), "max_length", 0) or 0
+            if not isinstance(value, str) or len(value) > limit:
+                raise ValueError(
+                    _("%(f)s must be text of at most %(n)d characters.") % {"f": field, "n": limit}
+                )
 
 
 @transaction.atomic

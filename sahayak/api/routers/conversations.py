@@ -69,6 +69,14 @@ def conversation_for(user: User, conversation_id: int) -> Conversation:
     return found
 
 
+def _shape(row: dict[str, Any], tags: list[str]) -> dict[str, Any]:
+    """A ``ROW_FIELDS`` row as ConversationOut expects it."""
+    row["number"] = row["id"]
+    row["contact"] = {"id": row.pop("contact_id"), "name": row.pop("contact__name")}
+    row["tags"] = tags
+    return row
+
+
 def with_tags_and_contact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Shape ``.values(*ROW_FIELDS)`` rows for ConversationOut, with one query for the tags."""
     if not rows:
@@ -79,11 +87,7 @@ def with_tags_and_contact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ).values_list("conversation_id", "tag__name")
     for conversation_id, name in through.order_by("tag__name"):
         tags.setdefault(conversation_id, []).append(name)
-    for row in rows:
-        row["number"] = row["id"]
-        row["contact"] = {"id": row.pop("contact_id"), "name": row.pop("contact__name")}
-        row["tags"] = tags.get(row["id"], [])
-    return rows
+    return [_shape(row, tags.get(row["id"], [])) for row in rows]
 
 
 def conversation_row(user: User, conversation_id: int) -> dict[str, Any]:
@@ -93,8 +97,8 @@ def conversation_row(user: User, conversation_id: int) -> dict[str, Any]:
     return with_tags_and_contact(rows)[0]
 
 
-def _messages(conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.prefetch_related("attachments")
+def _messages(conversation_id: int) -> QuerySet[Message]:
+    return Message.objects.filter(conversation_id=conversation_id).prefetch_related("attachments")
 
 
 @router.get("", response=ConversationPage)
@@ -184,12 +188,9 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
 def _new_detail(result: ReceiveResult) -> dict[str, Any]:
     """The response for a just-opened conversation, from the rows in hand (no re-read)."""
     conversation, message = result.conversation, result.message
-    data = {field: getattr(conversation, field) for field in ROW_FIELDS if "__" not in field}
-    data.pop("contact_id")
+    row = {field: getattr(conversation, field) for field in ROW_FIELDS if "__" not in field}
+    data = _shape({**row, "contact__name": result.contact.name}, tags=[])
     data.update(
-        number=conversation.pk,
-        contact={"id": result.contact.pk, "name": result.contact.name},
-        tags=[],
         messages=[message],
         messages_next_cursor=None,
         related_ids=list(conversation.related.values_list("id", flat=True))
@@ -216,10 +217,7 @@ def _sender(payload: ConversationCreate) -> tuple[str, str, str]:
 def _detail(user: User, conversation_id: int) -> dict[str, object]:
     data = conversation_row(user, conversation_id)
     messages, next_cursor = keyset_page(
-        Message.objects.filter(conversation_id=conversation_id).prefetch_related("attachments"),
-        keys=["id"],
-        cursor=None,
-        limit=100,
+        _messages(conversation_id), keys=["id"], cursor=None, limit=100
     )
     data["messages"] = messages
     data["messages_next_cursor"] = next_cursor
@@ -294,20 +292,20 @@ def list_events(
     return _timeline(request, conversation_id, _events, cursor, limit)
 
 
-def _events(conversation: Conversation) -> QuerySet[Event]:
-    return Event.objects.filter(conversation=conversation)
+def _events(conversation_id: int) -> QuerySet[Event]:
+    return Event.objects.filter(conversation_id=conversation_id)
 
 
 def _timeline(
     request: HttpRequest,
     conversation_id: int,
-    rows: Callable[[Conversation], QuerySet[Any]],
+    rows: Callable[[int], QuerySet[Any]],
     cursor: str | None,
     limit: int,
 ) -> dict[str, Any]:
     """One page, oldest first, of a conversation's messages or events (after the access check)."""
     conversation = conversation_for(current_user(request), conversation_id)
-    items, next_cursor = keyset_page(rows(conversation), keys=["id"], cursor=cursor, limit=limit)
+    items, next_cursor = keyset_page(rows(conversation.pk), keys=["id"], cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 

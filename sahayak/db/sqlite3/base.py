@@ -1,9 +1,9 @@
 """SQLite backend that queues write transactions of one process on a real lock.
 
-SQLite allows one writer. Django's ASGI handler runs each request in its own thread with
-its own connection, so concurrent requests would contend inside SQLite, whose busy handler
-sleeps in growing steps (1, 2, 5 ... 100 ms) and turns a 5 ms wait into tail latencies of
-a second. Taking a process-wide lock before ``BEGIN IMMEDIATE`` makes waiters wake the
+SQLite allows one writer. A process writes from several threads (the HTTP pool, the
+worker and its sweeper), each with its own connection, and concurrent writers would
+contend inside SQLite, whose busy handler sleeps in growing steps (1, 2, 5 ... 100 ms)
+and turns a 5 ms wait into tail latencies of a second. Taking a process-wide lock before ``BEGIN IMMEDIATE`` makes waiters wake the
 moment the writer commits; SQLite's own busy timeout still arbitrates between processes.
 """
 
