@@ -4,17 +4,39 @@ HTTP requests run through Django's synchronous handler on a pool of warm threads
 (a2wsgi): one thread hop per request, and each thread keeps its database connection.
 Django's own async path would hop between the event loop and threads for every
 middleware hook of a sync application, costing several milliseconds per request.
-a2wsgi answers lifespan events and closes websockets; realtime routing will wrap this.
+Websockets go to Channels consumers (agent live updates, presence).
 """
 
 import os
-
-from a2wsgi import WSGIMiddleware
-from django.core.wsgi import get_wsgi_application
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sahayak.settings")
 
-application = WSGIMiddleware(
-    get_wsgi_application(),  # type: ignore[arg-type]
-    workers=int(os.environ.get("SAHAYAK_HTTP_THREADS", "4")),
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+django_http = get_wsgi_application()  # sets Django up before the consumers are imported
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from sahayak.realtime.publish import remember_server_loop  # noqa: E402
+from sahayak.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+router = ProtocolTypeRouter(
+    {
+        "http": WSGIMiddleware(
+            django_http,  # type: ignore[arg-type]
+            workers=int(os.environ.get("SAHAYAK_HTTP_THREADS", "4")),
+        ),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
 )
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    remember_server_loop()
+    await router(scope, receive, send)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("form/", include("sahayak.connectors.webform.urls")),
     path("healthz", health),
+    path("", include("sahayak.web.urls")),
 ]

@@ -9,6 +9,7 @@ picked up again by ``requeue_due`` (at-least-once, with the message id as idempo
 from __future__ import annotations
 
 import logging
+from typing import Any
 import random
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from django_tasks import task
 from sahayak.connectors.base import DeliveryError, OutboundMessage
 from sahayak.connectors.registry import UnknownChannel, get_adapter
 
-from .models import DeliveryStatus, Message
+from .models import DeliveryStatus, Inbox, Message
 from .signals import delivery_status_changed
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def build_outbound(message: Message) -> OutboundMessage:
         message_id=message.pk,
         conversation_id=conversation.pk,
         channel=message.channel,
-        inbox_config=conversation.inbox.config,
+        inbox_config=_inbox_config(message, conversation),
         text=message.text,
         html=message.html,
         subject=conversation.subject,
@@ -134,6 +135,20 @@ def build_outbound(message: Message) -> OutboundMessage:
         recipients=recipients,
         thread_external_ids=list(reversed(thread_ids)),
     )
+
+
+def _inbox_config(message: Message, conversation: Any) -> dict[str, Any]:
+    """The conversation's inbox, or for a reply switched to another channel, that channel's."""
+    if message.channel == conversation.channel:
+        config: dict[str, Any] = conversation.inbox.config
+        return config
+    other = (
+        Inbox.objects.filter(channel=message.channel, is_active=True)
+        .order_by("id")
+        .values_list("config", flat=True)
+        .first()
+    )
+    return other or {}
 
 
 def requeue_due(limit: int = 500) -> int:

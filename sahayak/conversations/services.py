@@ -250,3 +250,71 @@ def unlink_conversations(*, a: Conversation, b: Conversation, actor: User | None
     a.related.remove(b)
     _record(a, actor, "unlinked", other=b.pk)
     _record(b, actor, "unlinked", other=a.pk)
+
+
+# --- many at once -----------------------------------------------------------------------------
+
+BULK_LIMIT = 200
+
+
+def bulk_apply(
+    *, conversations: Iterable[Conversation], actor: User, action: str, value: str
+) -> int:
+    """Assign, set the status of, or tag several conversations; each change is recorded.
+
+    ``value``: an agent id or "" (assign), a status (status), a tag name (tag).
+    """
+    targets = list(conversations)[:BULK_LIMIT]
+    if action == "assign":
+        assignee = User.objects.filter(pk=int(value), is_active=True).first() if value else None
+        if value and assignee is None:
+            raise ConversationError(_("No such agent."))
+        for conversation in targets:
+            assign(conversation=conversation, assignee=assignee, actor=actor)
+    elif action == "status":
+        if value not in Status.values:
+            raise ConversationError(_("Unknown status: %(s)s") % {"s": value})
+        for conversation in targets:
+            set_status(conversation=conversation, status=value, actor=actor)
+    elif action == "tag":
+        name = normalize_tags([value])
+        if not name:
+            raise ConversationError(_("Give a tag name."))
+        for conversation in targets:
+            current = list(conversation.tags.values_list("name", flat=True))
+            set_tags(conversation=conversation, names=[*current, *name], actor=actor)
+    else:
+        raise ConversationError(_("Unknown action."))
+    return len(targets)
+
+
+# Which identity kinds each channel can write to (a reply can switch to any channel the
+# customer is reachable on and that has an active inbox).
+CHANNEL_IDENTITY_KINDS: dict[str, tuple[str, ...]] = {
+    "email": ("email",),
+    "sms": ("phone",),
+    "whatsapp": ("whatsapp", "phone"),
+    "telegram": ("telegram",),
+    "chat": ("chat",),
+}
+
+
+def reply_channels(conversation: Conversation, identity_kinds: Iterable[str]) -> list[str]:
+    """Channels a reply can go out on: the conversation's own first, then the customer's others."""
+    from sahayak.connectors.registry import known_channels
+
+    from .models import Inbox
+
+    kinds = set(identity_kinds)
+    candidates = [
+        channel
+        for channel in known_channels()
+        if channel != conversation.channel
+        and kinds.intersection(CHANNEL_IDENTITY_KINDS.get(channel, ()))
+    ]
+    active = set(
+        Inbox.objects.filter(channel__in=candidates, is_active=True).values_list(
+            "channel", flat=True
+        )
+    )
+    return [conversation.channel, *[c for c in candidates if c in active]]

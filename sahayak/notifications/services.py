@@ -1,0 +1,93 @@
+"""Notifications: created from domain events, pushed live to the recipient's browsers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sahayak.accounts.models import User
+from sahayak.conversations.models import Conversation, Direction, Message
+from sahayak.conversations.permissions import can_view_conversation
+from sahayak.realtime import groups
+from sahayak.realtime.publish import group_send
+
+from .models import Kind, Notification
+
+# @name where name is a user name in any script (\w is Unicode-aware), dots and dashes.
+MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]*\w|\w)")
+MAX_MENTIONS = 20
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in MENTION.findall(text):
+        seen.setdefault(name.casefold(), None)
+    return list(seen)[:MAX_MENTIONS]
+
+
+def notify_mentions(message: Message) -> list[Notification]:
+    """One notification per agent @mentioned in an internal note who may see the conversation."""
+    if message.direction != Direction.NOTE:
+        return []
+    names = mentioned_usernames(message.text)
+    if not names:
+        return []
+    conversation = message.conversation
+    users = [
+        user
+        for user in User.objects.filter(username__iregex=_any_of(names), is_active=True)
+        if user.pk != message.author_user_id and can_view_conversation(user, conversation)
+    ]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                actor_id=message.author_user_id,
+                kind=Kind.MENTION,
+                conversation=conversation,
+                message=message,
+            )
+            for user in users
+        ],
+        ignore_conflicts=True,
+    )
+    for user in users:
+        _push(user, conversation, message)
+    return list(Notification.objects.filter(message=message, kind=Kind.MENTION))
+
+
+def _any_of(names: list[str]) -> str:
+    return "^(" + "|".join(re.escape(name) for name in names) + ")$"
+
+
+def _push(user: User, conversation: Conversation, message: Message) -> None:
+    author = message.author_user
+    group_send(
+        groups.user(user.pk),
+        {
+            "type": "notification",
+            "kind": Kind.MENTION.value,
+            "conversation_id": conversation.pk,
+            "message_id": message.pk,
+            "actor": str(author) if author else "",
+            "subject": conversation.subject,
+        },
+    )
+
+
+def on_message_created(conversation: Conversation, message: Message, **_: Any) -> None:
+    notify_mentions(message)
+
+
+def unread(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def mark_read(user: User, ids: list[int] | None = None) -> int:
+    qs = unread(user)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

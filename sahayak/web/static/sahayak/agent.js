@@ -1,0 +1,207 @@
+/* Sahayak agent workspace: live updates over one websocket, presence and typing. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var me = Number(body.dataset.userId);
+  var conv = document.getElementById("conversation");
+  var convId = conv ? Number(conv.dataset.id) : null;
+  var list = document.getElementById("inbox-list");
+  var socket = null, retry = 0, watchers = {};
+
+  function t(key) { return body.dataset["i18n" + key] || ""; }
+
+  function toast(node) {
+    var box = document.getElementById("toasts");
+    var el = document.createElement("div");
+    el.className = "toast";
+    el.appendChild(node);
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 8000);
+  }
+
+  function fetchHtml(url) {
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); });
+  }
+
+  // --- the conversation page ----------------------------------------------------------
+  var timelineBusy = Promise.resolve();
+  function lastMessageId() {
+    var items = document.querySelectorAll("#timeline > li[data-id]");
+    return items.length ? Number(items[items.length - 1].dataset.id) : 0;
+  }
+  function refreshTimeline() {
+    // Serialized, and each message is added once whatever the order of events and replies.
+    timelineBusy = timelineBusy.then(function () {
+      return fetchHtml(conv.dataset.timelineUrl + "?after=" + lastMessageId()).then(function (html) {
+        var tpl = document.createElement("template");
+        tpl.innerHTML = html;
+        var timeline = document.getElementById("timeline");
+        Array.prototype.forEach.call(tpl.content.querySelectorAll("li[data-id]"), function (li) {
+          if (!document.getElementById(li.id)) timeline.appendChild(li);
+        });
+      }).catch(function () {});
+    });
+    return timelineBusy;
+  }
+  function refreshMessage(id) {
+    var el = document.getElementById("msg-" + id);
+    if (!el) return refreshTimeline();
+    return fetchHtml(conv.dataset.messageUrl.replace(/\/0\/$/, "/" + id + "/")).then(function (html) {
+      var tpl = document.createElement("template");
+      tpl.innerHTML = html.trim();
+      if (tpl.content.firstElementChild) el.replaceWith(tpl.content.firstElementChild);
+    }).catch(function () {});
+  }
+  var sideTimer = null;
+  function refreshSide() {
+    clearTimeout(sideTimer);
+    sideTimer = setTimeout(function () {
+      var side = document.getElementById("side");
+      if (side.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return;
+      fetchHtml(conv.dataset.sideUrl).then(function (html) {
+        side.innerHTML = html;
+        if (window.htmx) htmx.process(side);
+      }).catch(function () {});
+    }, 150);
+  }
+  function renderPresence() {
+    var box = document.getElementById("presence");
+    if (!box) return;
+    box.textContent = "";
+    var now = Date.now();
+    Object.keys(watchers).forEach(function (key) {
+      var w = watchers[key];
+      if (now - w.seen > 60000) { delete watchers[key]; return; }
+      var typing = w.state === "typing" && now - w.at < 6000;
+      var span = document.createElement("span");
+      span.className = "who";
+      span.dataset.userId = w.user_id;
+      span.textContent = w.name + " " + (typing ? t("Typing") : t("Viewing"));
+      box.appendChild(span);
+    });
+  }
+  function onPresence(ev) {
+    if (ev.conversation_id !== convId) return;
+    if (ev.user_id === me && ev.state !== "left") { /* another tab of mine: still show it */ }
+    var key = ev.user_id + ":" + ev.sender;
+    if (ev.state === "left") { delete watchers[key]; renderPresence(); return; }
+    var w = watchers[key] || { user_id: ev.user_id, name: ev.name };
+    w.seen = Date.now();
+    if (ev.state === "typing") { w.state = "typing"; w.at = Date.now(); }
+    else if (w.state !== "typing" || Date.now() - (w.at || 0) > 6000) { w.state = "viewing"; }
+    watchers[key] = w;
+    renderPresence();
+  }
+
+  // --- the inbox page -----------------------------------------------------------------
+  var listTimer = null;
+  function refreshList() {
+    clearTimeout(listTimer);
+    listTimer = setTimeout(function () {
+      var current = document.getElementById("inbox-list");
+      if (!current) return;
+      if (current.querySelector("input[name=ids]:checked")) {  // keep the agent's selection
+        var note = document.createElement("a");
+        note.href = location.href;
+        note.textContent = t("NewActivity");
+        toast(note);
+        return;
+      }
+      fetchHtml(current.dataset.refreshUrl).then(function (html) {
+        var tpl = document.createElement("template");
+        tpl.innerHTML = html.trim();
+        var fresh = tpl.content.getElementById("inbox-list");
+        if (fresh) { current.replaceWith(fresh); bindSelectAll(); }
+      }).catch(function () {});
+    }, 250);
+  }
+  function bindSelectAll() {
+    var all = document.getElementById("select-all");
+    if (!all) return;
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
+    });
+  }
+
+  // --- events -------------------------------------------------------------------------
+  function onEvent(ev) {
+    if (list || document.getElementById("inbox-list")) refreshList();
+    if (convId && ev.conversation_id === convId) {
+      if (ev.kind === "message" || ev.kind === "new") refreshTimeline();
+      else if (ev.kind === "delivery") refreshMessage(ev.message_id);
+      else if (ev.kind === "updated") refreshSide();
+    }
+  }
+  function onNotify(ev) {
+    var a = document.createElement("a");
+    a.href = "/c/" + ev.conversation_id + "/#msg-" + ev.message_id;
+    a.textContent = ev.actor + " " + t("Mention") + " #" + ev.conversation_id + " " + (ev.subject || "");
+    toast(a);
+    var badge = document.getElementById("unread");
+    badge.textContent = String((Number(badge.textContent) || 0) + 1);
+    badge.classList.remove("hidden");
+  }
+
+  function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/agent/");
+    socket.onopen = function () {
+      retry = 0;
+      document.getElementById("live-status").classList.add("hidden");
+      body.dataset.live = "1";
+      if (convId) send({ type: "watch", conversation_id: convId });
+    };
+    socket.onmessage = function (msg) {
+      var ev;
+      try { ev = JSON.parse(msg.data); } catch (e) { return; }
+      if (ev.type === "event") onEvent(ev);
+      else if (ev.type === "presence") onPresence(ev);
+      else if (ev.type === "notify") onNotify(ev);
+    };
+    socket.onclose = function (e) {
+      body.dataset.live = "";
+      if (e.code === 4401) return;  // signed out
+      var status = document.getElementById("live-status");
+      status.textContent = t("Offline");
+      status.classList.remove("hidden");
+      var delay = Math.min(30000, 500 * Math.pow(2, retry++)) * (0.75 + Math.random() / 2);
+      setTimeout(function () {
+        connect();
+        if (convId) refreshTimeline();  // catch up on what was missed while offline
+        if (document.getElementById("inbox-list")) refreshList();
+      }, delay);
+    };
+  }
+
+  if (!window.WebSocket || !me) return;
+  connect();
+  bindSelectAll();
+  setInterval(function () { if (convId) send({ type: "viewing" }); renderPresence(); }, 20000);
+
+  if (conv) {
+    var text = document.getElementById("reply-text");
+    var lastTyping = 0;
+    text.addEventListener("input", function () {
+      if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); send({ type: "typing" }); }
+    });
+    text.addEventListener("keydown", function (e) {  // Ctrl/Cmd+Enter sends the reply
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        document.querySelector("#reply-form button[value=reply]").click();
+      }
+    });
+    document.body.addEventListener("sahayak:timeline", function () {
+      document.getElementById("reply-form").reset();
+      document.getElementById("reply-error").textContent = "";
+      refreshTimeline();
+    });
+    document.body.addEventListener("sahayak:side", refreshSide);
+    document.body.addEventListener("htmx:responseError", function (e) {
+      var target = document.getElementById("reply-error");
+      target.textContent = e.detail.xhr.responseText || e.detail.xhr.statusText;
+    });
+  }
+})();

@@ -1,0 +1,64 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import account, contacts, conversation, inbox
+
+app_name = "web"
+
+urlpatterns = [
+    path("", inbox.inbox_page, name="inbox"),
+    path("inbox/bulk/", inbox.bulk_action, name="bulk"),
+    path("inbox/views/", inbox.save_view, name="save_view"),
+    path("inbox/views/<int:view_id>/delete/", inbox.delete_view, name="delete_view"),
+    path("c/<int:conversation_id>/", conversation.conversation_page, name="conversation"),
+    path("c/<int:conversation_id>/timeline/", conversation.timeline_after, name="timeline"),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/",
+        conversation.message_fragment,
+        name="message",
+    ),
+    path("c/<int:conversation_id>/side/", conversation.side_fragment, name="side"),
+    path("c/<int:conversation_id>/reply/", conversation.post_reply, name="reply"),
+    path("c/<int:conversation_id>/update/", conversation.update_properties, name="update"),
+    path("c/<int:conversation_id>/merge/", conversation.merge, name="merge"),
+    path("c/<int:conversation_id>/link/", conversation.link, name="link"),
+    path(
+        "c/<int:conversation_id>/unlink/<int:other_id>/", conversation.unlink, name="unlink"
+    ),
+    path(
+        "c/<int:conversation_id>/attachments/<int:attachment_id>/",
+        conversation.attachment,
+        name="attachment",
+    ),
+    path("merges/<int:merge_id>/undo/", conversation.undo_merge, name="undo_merge"),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/<int:contact_id>/", contacts.contact_page, name="contact"),
+    path("contacts/<int:contact_id>/merge/", contacts.merge_contact, name="merge_contact"),
+    path(
+        "contacts/merges/<int:merge_id>/undo/",
+        contacts.undo_contact_merge,
+        name="undo_contact_merge",
+    ),
+    path("organizations/", contacts.organization_list, name="organizations"),
+    path(
+        "organizations/<int:organization_id>/",
+        contacts.organization_page,
+        name="organization",
+    ),
+    path("profile/", account.profile, name="profile"),
+    path("notifications/", account.notification_list, name="notifications"),
+    path("notifications/read/", account.notifications_read, name="notifications_read"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="web/password_change.html", success_url="/profile/"
+        ),
+        name="password_change",
+    ),
+]

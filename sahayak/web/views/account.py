@@ -1,0 +1,45 @@
+"""Sign-in is Django's; here: the agent's profile (language, time zone) and notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sahayak.notifications import services as notifications
+from sahayak.notifications.models import Notification
+
+from ..forms import ProfileForm
+from .common import agent, login_required
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = agent(request)
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(user.locale)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("web:profile")
+    return render(request, "web/profile.html", {"form": form})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    rows = (
+        Notification.objects.filter(recipient=agent(request))
+        .select_related("actor", "conversation")
+        .order_by("-id")[:100]
+    )
+    return render(request, "web/notifications.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications.mark_read(agent(request))
+    return redirect("web:notifications")

@@ -1,0 +1,296 @@
+"""One conversation: timeline, reply box, properties, customer panel; and its actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sahayak.accounts.models import Team, User
+from sahayak.conversations import services
+from sahayak.conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationMerge,
+    Event,
+    Message,
+    Priority,
+    Status,
+)
+from sahayak.conversations.permissions import hidden_team_ids
+
+from ..customer import customer_panel
+from .common import active_agents, agent, conversation_for, is_htmx, login_required
+
+TIMELINE_PAGE = 100
+EVENTS_SHOWN = 20
+
+
+def _messages(conversation_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+    )
+
+
+def _page_of_messages(conversation_id: int, before: int | None) -> tuple[list[Message], bool]:
+    """The newest TIMELINE_PAGE messages (before ``before``), oldest first."""
+    qs = _messages(conversation_id).order_by("-id")
+    if before:
+        qs = qs.filter(id__lt=before)
+    newest_first = list(qs[: TIMELINE_PAGE + 1])
+    has_older = len(newest_first) > TIMELINE_PAGE
+    return list(reversed(newest_first[:TIMELINE_PAGE])), has_older
+
+
+def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    user = agent(request)
+    panel = customer_panel(user, conversation.contact, exclude_conversation=conversation.pk)
+    related = list(
+        conversation.related.values("id", "subject", "status").order_by("-id")[:20]
+    )
+    return {
+        "c": conversation,
+        "customer": panel,
+        "agents": active_agents(),
+        "teams": Team.objects.exclude(pk__in=hidden_team_ids(user)).order_by("name"),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "tags": ", ".join(conversation.tags.order_by("name").values_list("name", flat=True)),
+        "related": related,
+        "reply_channels": services.reply_channels(
+            conversation, [identity.kind for identity in panel.identities]
+        ),
+    }
+
+
+@login_required
+def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    if conversation.merged_into_id:
+        messages.info(
+            request,
+            _("Conversation #%(a)d was merged into #%(b)d.")
+            % {"a": conversation.pk, "b": conversation.merged_into_id},
+        )
+    before = request.GET.get("before", "")
+    timeline, has_older = _page_of_messages(
+        conversation.pk, int(before) if before.isdigit() else None
+    )
+    context = _side_context(request, conversation)
+    context.update(
+        timeline=timeline,
+        has_older=has_older,
+        events=list(
+            Event.objects.filter(conversation=conversation)
+            .select_related("actor")
+            .order_by("-id")[:EVENTS_SHOWN]
+        ),
+        open_merges=list(
+            ConversationMerge.objects.filter(target=conversation, undone_at__isnull=True)
+            .order_by("-id")
+            .values("id", "source_id")[:5]
+        ),
+    )
+    return render(request, "web/conversation.html", context)
+
+
+@login_required
+def timeline_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Messages newer than ``after`` (the browser appends the ones it does not have)."""
+    conversation = conversation_for(request, conversation_id)
+    after = request.GET.get("after", "0")
+    qs = _messages(conversation.pk).filter(id__gt=int(after) if after.isdigit() else 0)
+    return render(
+        request,
+        "web/partials/messages.html",
+        {"timeline": list(qs.order_by("id")[:TIMELINE_PAGE]), "c": conversation},
+    )
+
+
+@login_required
+def message_fragment(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    message = get_object_or_404(_messages(conversation.pk), pk=message_id)
+    return render(request, "web/partials/message.html", {"m": message, "c": conversation})
+
+
+@login_required
+def side_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    return render(
+        request, "web/partials/side.html", _side_context(request, conversation)
+    )
+
+
+def _done(request: HttpRequest, conversation: Conversation, event: str = "") -> HttpResponse:
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        if event:
+            response["HX-Trigger"] = json.dumps({event: conversation.pk})
+        return response
+    return redirect("web:conversation", conversation.pk)
+
+
+@login_required
+@require_POST
+def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = agent(request)
+    conversation = conversation_for(request, conversation_id)
+    note = request.POST.get("kind") == "note"
+    channel = request.POST.get("channel") or conversation.channel
+    if not note:
+        allowed = services.reply_channels(
+            conversation, conversation.contact.identities.values_list("kind", flat=True)
+        )
+        if channel not in allowed:
+            return _fail(request, conversation, _("The customer cannot be reached on that channel."))
+    try:
+        services.reply(
+            conversation=conversation,
+            author=user,
+            text=request.POST.get("text", ""),
+            note=note,
+            channel=channel,
+        )
+    except services.ConversationError as exc:
+        return _fail(request, conversation, str(exc))
+    return _done(request, conversation, "sahayak:timeline")
+
+
+def _fail(request: HttpRequest, conversation: Conversation, reason: str) -> HttpResponse:
+    if is_htmx(request):
+        return HttpResponse(reason, status=422, content_type="text/plain; charset=utf-8")
+    messages.error(request, reason)
+    return redirect("web:conversation", conversation.pk)
+
+
+@login_required
+@require_POST
+def update_properties(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = agent(request)
+    conversation = conversation_for(request, conversation_id)
+    data = request.POST
+    try:
+        _apply(conversation, user, data)
+    except (services.ConversationError, ValueError) as exc:
+        return _fail(request, conversation, str(exc))
+    return _done(request, conversation, "sahayak:side")
+
+
+def _apply(conversation: Conversation, user: User, data: Any) -> None:
+    if "status" in data:
+        services.set_status(conversation=conversation, status=data["status"], actor=user)
+    if "priority" in data:
+        services.set_priority(conversation=conversation, priority=data["priority"], actor=user)
+    if "assignee" in data:
+        assignee = None
+        if data["assignee"]:
+            assignee = User.objects.filter(pk=_id(data["assignee"])).first()
+            if assignee is None:
+                raise services.ConversationError(_("No such agent."))
+        services.assign(conversation=conversation, assignee=assignee, actor=user)
+    if "team" in data:
+        team = None
+        if data["team"]:
+            visible_teams = Team.objects.exclude(pk__in=hidden_team_ids(user))
+            team = visible_teams.filter(pk=_id(data["team"])).first()
+            if team is None:
+                raise services.ConversationError(_("No such team."))
+        services.set_team(conversation=conversation, team=team, actor=user)
+    if "tags" in data:
+        services.set_tags(conversation=conversation, names=data["tags"].split(","), actor=user)
+    key = data.get("field_name", "").strip()[:64]
+    if key:
+        services.set_custom_fields(
+            conversation=conversation,
+            values={key: data.get("field_value", "")[:1000]},
+            actor=user,
+        )
+
+
+def _id(value: str) -> int:
+    if not value.isdigit() or int(value) >= 2**63:
+        raise services.ConversationError(_("Invalid choice."))
+    return int(value)
+
+
+def _other(request: HttpRequest, field: str) -> Conversation:
+    number = request.POST.get(field, "").strip().lstrip("#")
+    if not number.isdigit() or int(number) >= 2**63:
+        raise Http404
+    return conversation_for(request, int(number))
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Merge this conversation into another (its messages move there; undoable)."""
+    user = agent(request)
+    source = conversation_for(request, conversation_id)
+    target = _other(request, "target")
+    try:
+        services.merge_conversations(source=source, target=target, actor=user)
+    except services.ConversationError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:conversation", source.pk)
+    messages.success(
+        request,
+        _("Conversation #%(a)d was merged into this one.") % {"a": source.pk},
+    )
+    return redirect("web:conversation", target.pk)
+
+
+@login_required
+@require_POST
+def undo_merge(request: HttpRequest, merge_id: int) -> HttpResponse:
+    user = agent(request)
+    merge_row = get_object_or_404(ConversationMerge, pk=merge_id)
+    conversation_for(request, merge_row.target_id)
+    try:
+        source = services.undo_conversation_merge(merge=merge_row, actor=user)
+    except services.ConversationError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:conversation", merge_row.target_id)
+    messages.success(request, _("Merge undone."))
+    return redirect("web:conversation", source.pk)
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    other = _other(request, "other")
+    try:
+        services.link_conversations(a=conversation, b=other, actor=agent(request))
+    except services.ConversationError as exc:
+        return _fail(request, conversation, str(exc))
+    return _done(request, conversation, "sahayak:side")
+
+
+@login_required
+@require_POST
+def unlink(request: HttpRequest, conversation_id: int, other_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    other = conversation_for(request, other_id)
+    services.unlink_conversations(a=conversation, b=other, actor=agent(request))
+    return _done(request, conversation, "sahayak:side")
+
+
+@login_required
+def attachment(request: HttpRequest, conversation_id: int, attachment_id: int) -> FileResponse:
+    conversation = conversation_for(request, conversation_id)
+    item = get_object_or_404(Attachment, pk=attachment_id, message__conversation=conversation)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+
+
+def conversation_url(conversation_id: int) -> str:
+    return reverse("web:conversation", args=[conversation_id])

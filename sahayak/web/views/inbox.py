@@ -1,0 +1,100 @@
+"""The shared inbox page, its live-refreshed list, bulk actions and saved views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sahayak.accounts.models import Team
+from sahayak.conversations import services
+from sahayak.conversations.models import Inbox, Priority, Status
+from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
+from sahayak.pagination import BadCursor
+
+from .. import inbox
+from ..models import SavedView
+from .common import active_agents, agent, is_htmx, login_required
+
+
+@login_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    user = agent(request)
+    f = inbox.InboxFilter.from_query(request.GET)
+    try:
+        rows, next_cursor = inbox.page(user, f, request.GET.get("cursor"))
+    except BadCursor:
+        messages.error(request, _("That page link is no longer valid; showing the first page."))
+        return redirect(f"/?{f.query()}")
+    context = {
+        "f": f,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "cursor": request.GET.get("cursor", ""),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
+    if is_htmx(request) and request.GET.get("partial") == "list":
+        return render(request, "web/partials/inbox_list.html", context)
+    hidden = hidden_team_ids(user)
+    context.update(
+        counts=inbox.view_counts(user),
+        teams=Team.objects.exclude(pk__in=hidden).order_by("name"),
+        inboxes=Inbox.objects.filter(is_active=True).exclude(team_id__in=hidden).order_by("name"),
+        channels=sorted(set(Inbox.objects.values_list("channel", flat=True))),
+        saved_views=SavedView.objects.filter(owner=user),
+        agents=active_agents(),
+    )
+    return render(request, "web/inbox.html", context)
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    user = agent(request)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: services.BULK_LIMIT]
+    action = request.POST.get("action", "")
+    value = request.POST.get(f"value_{action}", "")
+    back = "/?" + request.POST.get("back", "")
+    if not ids:
+        messages.warning(request, _("Select at least one conversation."))
+        return redirect(back)
+    targets = visible_conversations(user).filter(pk__in=ids)
+    try:
+        done = services.bulk_apply(conversations=targets, actor=user, action=action, value=value)
+    except (services.ConversationError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Updated %(n)d conversations.") % {"n": done})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("name", "").strip()[:80]
+    query = inbox.InboxFilter.from_query(QueryDict(request.POST.get("query", ""))).query()
+    if not name:
+        messages.error(request, _("Give the view a name."))
+        return redirect(f"/?{query}")
+    try:
+        SavedView.objects.update_or_create(
+            owner=agent(request), name=name, defaults={"query": query}
+        )
+    except IntegrityError:
+        messages.error(request, _("Could not save the view."))
+    else:
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return redirect(f"/?{query}")
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=view_id, owner=agent(request))
+    view.delete()
+    messages.success(request, _("View deleted."))
+    return redirect("/")
