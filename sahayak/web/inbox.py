@@ -167,7 +167,7 @@ def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["preview_outbound"] = bool(last and last["direction"] == Direction.OUTBOUND)
         row["tags"] = tags.get(row["id"], [])
         row["assignee_name"] = (
-            f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+            f"{row['assignee__first_name'] or ''} {row['assignee__last_name'] or ''}".strip()
             or row["assignee__username"]
             or ""
         )

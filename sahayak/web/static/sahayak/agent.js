@@ -182,6 +182,12 @@
   setInterval(function () { if (convId) send({ type: "viewing" }); renderPresence(); }, 20000);
 
   if (conv) {
+    // Sends still in flight are re-read every few seconds: their status may change in a
+    // worker process whose events reach this server only through a shared (Redis) layer.
+    setInterval(function () {
+      document.querySelectorAll(".delivery.ds-pending, .delivery.ds-sending, .delivery.ds-retrying")
+        .forEach(function (el) { refreshMessage(el.closest("li[data-id]").dataset.id); });
+    }, 5000);
     var text = document.getElementById("reply-text");
     var lastTyping = 0;
     text.addEventListener("input", function () {
