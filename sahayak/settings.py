@@ -166,7 +166,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("SAHAYAK_CHANNEL_PREFIX", "sahayak")},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("SAHAYAK_CHANNEL_PREFIX", "sahayak"),
+            },
         }
     }
 else:

@@ -9,9 +9,9 @@ picked up again by ``requeue_due`` (at-least-once, with the message id as idempo
 from __future__ import annotations
 
 import logging
-from typing import Any
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction

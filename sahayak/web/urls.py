@@ -22,9 +22,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/update/", conversation.update_properties, name="update"),
     path("c/<int:conversation_id>/merge/", conversation.merge, name="merge"),
     path("c/<int:conversation_id>/link/", conversation.link, name="link"),
-    path(
-        "c/<int:conversation_id>/unlink/<int:other_id>/", conversation.unlink, name="unlink"
-    ),
+    path("c/<int:conversation_id>/unlink/<int:other_id>/", conversation.unlink, name="unlink"),
     path(
         "c/<int:conversation_id>/attachments/<int:attachment_id>/",
         conversation.attachment,
@@ -50,7 +48,9 @@ urlpatterns = [
     path("notifications/read/", account.notifications_read, name="notifications_read"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -36,7 +36,6 @@ result = {"conversation": got.conversation.pk, "inbox": inbox.pk, "token": secre
 """
 
 
-
 def customer_writes(base: str, data: dict[str, Any], **message: Any) -> None:
     """A customer's message arrives over the API channel, as from the business's own system."""
     response = httpx.post(
@@ -95,7 +94,7 @@ def test_two_agents_work_the_same_conversation_live(server, browser):
     ravi.goto(f"{base}/?view=all")
     live(ravi)
     asha.goto(f"{base}/?view=all")
-    asha.click(f"text=Parcel is late")
+    asha.click("text=Parcel is late")
     asha.wait_for_url(f"{base}/c/{conversation}/")
     live(asha)
     assert "meera@mail.example" in asha.inner_text("#side")
@@ -130,7 +129,7 @@ def test_two_agents_work_the_same_conversation_live(server, browser):
     asha.fill("#reply-text", "@ravi can you call the courier?")
     asha.click("#reply-form button[value=note]")
     ravi.wait_for_selector(".msg.dir-note:has-text('call the courier')")
-    ravi.wait_for_selector(".toast:has-text('#%d')" % conversation)
+    ravi.wait_for_selector(f".toast:has-text('#{conversation}')")
     assert ravi.inner_text("#unread").strip() == "1"
 
     # The customer answers: both timelines grow, with each message shown once.

@@ -82,7 +82,9 @@ def test_team_member_can_open_a_private_team_conversation(teammate, private_team
 def test_reply_is_queued_for_delivery_and_note_stays_internal(web, admin):
     conversation = ConversationFactory()
     response = web.post(
-        f"/c/{conversation.pk}/reply/", {"text": "We are on it", "kind": "reply"}, HTTP_HX_REQUEST="true"
+        f"/c/{conversation.pk}/reply/",
+        {"text": "We are on it", "kind": "reply"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 204
     assert "sahayak:timeline" in response["HX-Trigger"]
@@ -96,7 +98,9 @@ def test_reply_is_queued_for_delivery_and_note_stays_internal(web, admin):
 
 def test_empty_reply_gets_a_clear_error(web):
     conversation = ConversationFactory()
-    response = web.post(f"/c/{conversation.pk}/reply/", {"text": "  ", "kind": "reply"}, HTTP_HX_REQUEST="true")
+    response = web.post(
+        f"/c/{conversation.pk}/reply/", {"text": "  ", "kind": "reply"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 422
     assert "text" in response.content.decode()
 
@@ -116,7 +120,10 @@ def test_mention_in_a_note_notifies_the_agent(web, admin, django_capture_on_comm
     priya = UserFactory(username="priya")
     conversation = ConversationFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        web.post(f"/c/{conversation.pk}/reply/", {"text": "@priya can you check? cc @nobody", "kind": "note"})
+        web.post(
+            f"/c/{conversation.pk}/reply/",
+            {"text": "@priya can you check? cc @nobody", "kind": "note"},
+        )
     notification = Notification.objects.get()
     assert notification.recipient == priya
     assert notification.actor == admin
@@ -160,7 +167,11 @@ def test_properties_change_and_are_recorded(web, admin, outsider):
 
 def test_bad_assignee_gets_an_error_not_a_crash(web):
     conversation = ConversationFactory()
-    response = web.post(f"/c/{conversation.pk}/update/", {"assignee": "99999999999999999999"}, HTTP_HX_REQUEST="true")
+    response = web.post(
+        f"/c/{conversation.pk}/update/",
+        {"assignee": "99999999999999999999"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 422
 
 
@@ -192,7 +203,9 @@ def test_contact_edit_and_merge_with_undo(web):
     keep = IdentityFactory(address="ravi@mail.example").contact
     dup = IdentityFactory(address="ravi.k@mail.example").contact
     conversation = ConversationFactory(contact=dup)
-    web.post(f"/contacts/{keep.pk}/", {"name": "রবি কুমার", "locale": "bn", "time_zone": "Asia/Dhaka"})
+    web.post(
+        f"/contacts/{keep.pk}/", {"name": "রবি কুমার", "locale": "bn", "time_zone": "Asia/Dhaka"}
+    )
     keep.refresh_from_db()
     assert (keep.name, keep.locale, keep.time_zone) == ("রবি কুমার", "bn", "Asia/Dhaka")
     web.post(f"/contacts/{keep.pk}/merge/", {"other": "RAVI.K@mail.example"})
@@ -224,7 +237,8 @@ def test_agent_sees_the_workspace_in_their_language_and_time_zone(admin, web):
 
 def test_profile_saves_language_and_time_zone(web, admin):
     response = web.post(
-        "/profile/", {"first_name": "Asha", "last_name": "", "locale": "el", "time_zone": "Europe/Athens"}
+        "/profile/",
+        {"first_name": "Asha", "last_name": "", "locale": "el", "time_zone": "Europe/Athens"},
     )
     assert response.status_code == 302
     admin.refresh_from_db()

@@ -97,6 +97,7 @@ def test_private_team_conversations_are_hidden_from_outsiders(outsider, private_
     secret = waiting(1, team=private_team, subject="Secret VIP matter")[0]
     body = signed_in(outsider).get("/?view=all").content.decode()
     assert "Secret VIP matter" not in body
+    assert f"#{secret.pk}<" not in body
 
 
 def test_bulk_assign_status_and_tag(web, admin, outsider):
@@ -123,7 +124,9 @@ def test_bulk_actions_skip_conversations_the_agent_cannot_see(outsider, private_
 
 
 def test_saved_views_are_kept_per_agent(web, admin):
-    web.post("/inbox/views/", {"name": "Urgent SMS", "query": "view=all&channel=sms&priority=urgent"})
+    web.post(
+        "/inbox/views/", {"name": "Urgent SMS", "query": "view=all&channel=sms&priority=urgent"}
+    )
     view = SavedView.objects.get(owner=admin)
     assert "channel=sms" in view.query and "priority=urgent" in view.query
     assert "Urgent SMS" in web.get("/").content.decode()

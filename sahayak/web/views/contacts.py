@@ -58,9 +58,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         identities.setdefault(identity.contact_id, []).append(identity)
     for contact in rows:
         contact.identity_list = identities.get(contact.pk, [])
-    return render(
-        request, "web/contacts.html", {"rows": rows, "q": q, "next_cursor": next_cursor}
-    )
+    return render(request, "web/contacts.html", {"rows": rows, "q": q, "next_cursor": next_cursor})
 
 
 @login_required
@@ -79,15 +77,17 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
                 "time_zone": form.cleaned_data["time_zone"],
                 "organization_id": getattr(form.cleaned_data["organization"], "pk", None),
             }
-            contact_services.update_contact(contact=Contact.objects.get(pk=contact.pk), values=values)
+            contact_services.update_contact(
+                contact=Contact.objects.get(pk=contact.pk), values=values
+            )
             messages.success(request, _("Contact saved."))
             return redirect("web:contact", contact.pk)
     else:
         form = ContactForm(instance=contact)
     conversations, next_cursor = keyset_page(
-        visible_conversations(user).filter(contact=contact).values(
-            "id", "subject", "status", "channel", "created_at", "last_message_at"
-        ),
+        visible_conversations(user)
+        .filter(contact=contact)
+        .values("id", "subject", "status", "channel", "created_at", "last_message_at"),
         keys=["-id"],
         cursor=None,
         limit=PAGE,

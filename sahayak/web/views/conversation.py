@@ -54,9 +54,7 @@ def _page_of_messages(conversation_id: int, before: int | None) -> tuple[list[Me
 def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     user = agent(request)
     panel = customer_panel(user, conversation.contact, exclude_conversation=conversation.pk)
-    related = list(
-        conversation.related.values("id", "subject", "status").order_by("-id")[:20]
-    )
+    related = list(conversation.related.values("id", "subject", "status").order_by("-id")[:20])
     return {
         "c": conversation,
         "customer": panel,
@@ -126,9 +124,7 @@ def message_fragment(request: HttpRequest, conversation_id: int, message_id: int
 @login_required
 def side_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for(request, conversation_id)
-    return render(
-        request, "web/partials/side.html", _side_context(request, conversation)
-    )
+    return render(request, "web/partials/side.html", _side_context(request, conversation))
 
 
 def _done(request: HttpRequest, conversation: Conversation, event: str = "") -> HttpResponse:
@@ -152,7 +148,9 @@ def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             conversation, conversation.contact.identities.values_list("kind", flat=True)
         )
         if channel not in allowed:
-            return _fail(request, conversation, _("The customer cannot be reached on that channel."))
+            return _fail(
+                request, conversation, _("The customer cannot be reached on that channel.")
+            )
     try:
         services.reply(
             conversation=conversation,
