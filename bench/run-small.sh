@@ -11,6 +11,7 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)
 DATABASE_URL=$PG/sahayak_bench_ci .venv/bin/sahayak migrate -v0
 DATABASE_URL=$PG/sahayak_bench_ci $PY bench/generate.py --conversations 20000
 DATABASE_URL=$PG/sahayak_bench_ci $PY bench/list_query.py --runs 30
+DATABASE_URL=$PG/sahayak_bench_ci $PY bench/inbox_page.py --runs 30
 
 echo "-- conversation creation over HTTP (wrk, 8 in flight)"
 SAHAYAK_DATA_DIR="$(mktemp -d)" $PY bench/api_create.py --seconds 5 --web-workers 1

@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def _how_to_log_in(self) -> None:
         self.stdout.write(
-            "  Log in at http://127.0.0.1:8000/admin/ as admin@example.com "
-            f"(user name: admin, password: {demo.DEMO_PASSWORD})\n"
+            "  Agent workspace: http://127.0.0.1:8000/ as admin@example.com "
+            f"(user name: admin, password: {demo.DEMO_PASSWORD}); admin: /admin/\n"
             "  API docs: http://127.0.0.1:8000/api/v1/docs"
         )

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
@@ -51,6 +52,11 @@ class Command(BaseCommand):
             self.stderr.write(
                 "Note: SQLite has a single writer; more web processes only add lock waits. "
                 "Use PostgreSQL (DATABASE_URL) to scale out."
+            )
+        if workers > 1 and not settings.REDIS_URL:
+            self.stderr.write(
+                "Note: without REDIS_URL each web process has its own live-update channel; "
+                "agents on different processes will not see each other's changes live."
             )
         worker = None
         if not no_worker:
