@@ -20,6 +20,7 @@ from django.test import Client
 
 from sahayak.accounts.models import Team, User
 from sahayak.conversations.models import Conversation
+from sahayak.conversations.permissions import visible_conversations
 
 
 def measure(name: str, fn: Callable[[], object], runs: int) -> float:
@@ -66,7 +67,7 @@ def main() -> None:
         if not found:
             break
         deep = found.group(1)
-    newest = Conversation.objects.order_by("-id").values_list("id", flat=True).first()
+    newest = visible_conversations(agent).order_by("-id").values_list("id", flat=True).first()
 
     print(f"Inbox page as {agent.username} (50 rows, HTML):")
     pages = {
