@@ -10,32 +10,16 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
-import time
 from collections.abc import Callable
 
 import _setup  # noqa: F401
+from _timing import measure
 from django.db import connection
 from django.test import Client
 
 from sahayak.accounts.models import Team, User
 from sahayak.conversations.models import Conversation
 from sahayak.conversations.permissions import visible_conversations
-
-
-def measure(name: str, fn: Callable[[], object], runs: int) -> float:
-    for _ in range(5):
-        fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p50 = statistics.median(samples)
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
-    print(f"  {name:<46} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
-    return p95
 
 
 def get(client: Client, url: str) -> Callable[[], object]:

@@ -9,11 +9,9 @@ query, serialization), so the figures are server time without network.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import _setup  # noqa: F401
+from _timing import measure
 from django.db import connection, reset_queries
 from django.test import Client
 
@@ -22,20 +20,6 @@ from sahayak.accounts.services import create_api_token
 from sahayak.conversations.models import OPEN_STATUSES, Conversation
 from sahayak.conversations.permissions import visible_conversations
 from sahayak.pagination import keyset_page
-
-
-def measure(name: str, fn: Callable[[], object], runs: int) -> None:
-    for _ in range(5):
-        fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p50 = statistics.median(samples)
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"  {name:<52} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-MAX_ID = 2**63 - 1
+from sahayak.ids import MAX_ID  # noqa: F401 - re-exported for the routers
+
 # Every id the API accepts: positive and within the database's 64-bit keys.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import Team, User
+from sahayak.ids import parse_id
 
 from .models import (
     Conversation,
@@ -149,6 +150,17 @@ def set_team(*, conversation: Conversation, team: Team | None, actor: User | Non
     _changed(conversation, team=[old, new])
 
 
+def tags_by_conversation(conversation_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tag names of many conversations in one query, each list in name order."""
+    tags: dict[int, list[str]] = {}
+    through = Conversation.tags.through.objects.filter(conversation_id__in=list(conversation_ids))
+    for conversation_id, name in through.values_list("conversation_id", "tag__name").order_by(
+        "tag__name"
+    ):
+        tags.setdefault(conversation_id, []).append(name)
+    return tags
+
+
 def normalize_tags(names: Iterable[str]) -> list[str]:
     tags = sorted({name.strip().casefold()[:64] for name in names if name.strip()})
     if len(tags) > MAX_TAGS:
@@ -266,7 +278,8 @@ def bulk_apply(
     """
     targets = list(conversations)[:BULK_LIMIT]
     if action == "assign":
-        assignee = User.objects.filter(pk=int(value), is_active=True).first() if value else None
+        agent_id = parse_id(value)
+        assignee = User.objects.filter(pk=agent_id, is_active=True).first() if agent_id else None
         if value and assignee is None:
             raise ConversationError(_("No such agent."))
         for conversation in targets:

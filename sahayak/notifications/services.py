@@ -28,8 +28,8 @@ def mentioned_usernames(text: str) -> list[str]:
     return list(seen)[:MAX_MENTIONS]
 
 
-def notify_mentions(message: Message) -> list[Notification]:
-    """One notification per agent @mentioned in an internal note who may see the conversation."""
+def notify_mentions(message: Message) -> list[User]:
+    """Notify each agent @mentioned in an internal note who may see the conversation; return them."""
     if message.direction != Direction.NOTE:
         return []
     names = mentioned_usernames(message.text)
@@ -56,7 +56,7 @@ def notify_mentions(message: Message) -> list[Notification]:
     )
     for user in users:
         _push(user, conversation, message)
-    return list(Notification.objects.filter(message=message, kind=Kind.MENTION))
+    return users
 
 
 def _any_of(names: list[str]) -> str:

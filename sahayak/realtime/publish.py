@@ -34,12 +34,12 @@ def group_send(group: str, event: dict[str, Any]) -> None:
         return
     loop = _server_loop
     try:
-        if loop is not None and loop.is_running() and not _on_loop(loop):
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
-        elif loop is not None and _on_loop(loop):
+        if loop is None or not loop.is_running():
+            async_to_sync(layer.group_send)(group, event)
+        elif _on_loop(loop):
             loop.create_task(layer.group_send(group, event))
         else:
-            async_to_sync(layer.group_send)(group, event)
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
     except Exception:  # a lost live update must never break the operation that caused it
         logger.exception("could not publish %s to %s", event.get("type"), group)
 

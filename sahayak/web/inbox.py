@@ -17,6 +17,8 @@ from django.http import QueryDict
 from sahayak.accounts.models import User
 from sahayak.conversations.models import OPEN_STATUSES, Conversation, Direction, Message, Status
 from sahayak.conversations.permissions import visible_conversations
+from sahayak.conversations.services import tags_by_conversation
+from sahayak.ids import parse_id
 from sahayak.pagination import keyset_page
 
 VIEWS = ("unassigned", "mine", "all")
@@ -44,14 +46,6 @@ ROW_FIELDS = (
 )
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 @dataclass
 class InboxFilter:
     view: str = "unassigned"
@@ -75,9 +69,9 @@ class InboxFilter:
         return cls(
             view=view if view in VIEWS else "unassigned",
             statuses=statuses,
-            team_id=_int(params.get("team")),
+            team_id=parse_id(params.get("team")),
             channel=params.get("channel", "")[:32],
-            inbox_id=_int(params.get("inbox")),
+            inbox_id=parse_id(params.get("inbox")),
             tag=params.get("tag", "").strip().casefold()[:64],
             priority=params.get("priority", "")[:16],
             sort=params.get("sort", "waiting") if params.get("sort") in SORTS else "waiting",
@@ -155,12 +149,7 @@ def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "conversation_id", "direction", preview=Substr("text", 1, PREVIEW_CHARS)
         )
     }
-    tags: dict[int, list[str]] = {}
-    through = Conversation.tags.through.objects.filter(conversation_id__in=ids)
-    for conversation_id, name in through.values_list("conversation_id", "tag__name").order_by(
-        "tag__name"
-    ):
-        tags.setdefault(conversation_id, []).append(name)
+    tags = tags_by_conversation(ids)
     for row in rows:
         last = previews.get(row["id"])
         row["preview"] = last["preview"] if last else ""

@@ -244,3 +244,46 @@ def test_profile_saves_language_and_time_zone(web, admin):
     admin.refresh_from_db()
     assert (admin.locale, admin.time_zone) == ("el", "Europe/Athens")
     assert 'lang="el"' in web.get("/profile/").content.decode()
+
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/c/{id}/?before=" + HUGE,
+        "/c/{id}/timeline/?after=" + HUGE,
+        "/c/{id}/?before=-5",
+        "/contacts/?q=%23" + HUGE,
+        "/?view=all&team=" + HUGE + "&inbox=x",
+        "/notifications/?cursor=not-a-cursor",
+        "/contacts/1/?cursor=not-a-cursor",
+    ],
+)
+def test_out_of_range_numbers_and_bad_cursors_in_urls_never_crash(web, path):
+    conversation = ConversationFactory(contact__pk=1)
+    response = web.get(path.format(id=conversation.pk))
+    assert response.status_code in (200, 302)
+
+
+def test_bulk_action_with_out_of_range_ids_and_agent_is_refused_cleanly(web):
+    conversation = ConversationFactory()
+    response = web.post(
+        "/inbox/bulk/",
+        {"ids": [HUGE, str(conversation.pk)], "action": "assign", "value_assign": HUGE},
+    )
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+
+
+def test_a_note_stays_on_the_conversation_channel_whatever_is_posted(web):
+    conversation = ConversationFactory(channel="api")
+    response = web.post(
+        f"/c/{conversation.pk}/reply/",
+        {"text": "internal", "kind": "note", "channel": "x" * 500},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 204
+    assert Message.objects.get().channel == "api"

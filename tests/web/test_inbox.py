@@ -142,3 +142,12 @@ def test_live_refresh_partial_returns_only_the_list(web):
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="inbox-list"')
     assert "<html" not in body
+
+
+def test_id_parsing_accepts_numbers_and_refuses_everything_else():
+    from sahayak.ids import MAX_ID, parse_id
+
+    assert parse_id("42") == 42 and parse_id(" #7 ") == 7
+    assert parse_id(str(MAX_ID)) == MAX_ID
+    for bad in ("", None, "0", "-3", "4.2", "x", str(MAX_ID + 1), "٣", "²"):
+        assert parse_id(bad) is None, bad

@@ -81,12 +81,7 @@ def with_tags_and_contact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Shape ``.values(*ROW_FIELDS)`` rows for ConversationOut, with one query for the tags."""
     if not rows:
         return rows
-    tags: dict[int, list[str]] = {}
-    through = Conversation.tags.through.objects.filter(
-        conversation_id__in=[row["id"] for row in rows]
-    ).values_list("conversation_id", "tag__name")
-    for conversation_id, name in through.order_by("tag__name"):
-        tags.setdefault(conversation_id, []).append(name)
+    tags = services.tags_by_conversation(row["id"] for row in rows)
     return [_shape(row, tags.get(row["id"], [])) for row in rows]
 
 

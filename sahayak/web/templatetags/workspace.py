@@ -7,9 +7,12 @@ from typing import Any
 
 from babel.numbers import format_currency
 from django import template
+from django.db.models import TextChoices
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info, to_locale
 from django.utils.translation import gettext_lazy as _
+
+from sahayak.conversations.models import Priority, Status
 
 register = template.Library()
 
@@ -80,26 +83,19 @@ def language_name(code: str) -> str:
     return f"{info['name_translated']} ({info['name_local']})"
 
 
-@register.filter
-def agent_name(user: Any) -> str:
-    return str(user) if user else ""
+def _label(choices: type[TextChoices], value: str) -> str:
+    """The translated label of a stored choice (the raw value if it is not one any more)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter
 def status_label(value: str) -> str:
-    from sahayak.conversations.models import Status
-
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value
+    return _label(Status, value)
 
 
 @register.filter
 def priority_label(value: str) -> str:
-    from sahayak.conversations.models import Priority
-
-    try:
-        return str(Priority(value).label)
-    except ValueError:
-        return value
+    return _label(Priority, value)

@@ -11,9 +11,12 @@ from django.views.decorators.http import require_POST
 
 from sahayak.notifications import services as notifications
 from sahayak.notifications.models import Notification
+from sahayak.pagination import BadCursor, keyset_page
 
 from ..forms import ProfileForm
 from .common import agent, login_required
+
+PAGE = 50
 
 
 @login_required
@@ -30,12 +33,18 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    rows = (
-        Notification.objects.filter(recipient=agent(request))
-        .select_related("actor", "conversation")
-        .order_by("-id")[:100]
-    )
-    return render(request, "web/notifications.html", {"rows": rows})
+    try:
+        rows, next_cursor = keyset_page(
+            Notification.objects.filter(recipient=agent(request)).select_related(
+                "actor", "conversation"
+            ),
+            keys=["-id"],
+            cursor=request.GET.get("cursor"),
+            limit=PAGE,
+        )
+    except BadCursor:
+        return redirect("web:notifications")
+    return render(request, "web/notifications.html", {"rows": rows, "next_cursor": next_cursor})
 
 
 @login_required

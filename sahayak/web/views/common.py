@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -25,7 +23,7 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def conversation_for(request: HttpRequest, conversation_id: int, **related: Any) -> Conversation:
+def conversation_for(request: HttpRequest, conversation_id: int) -> Conversation:
     """The conversation if this agent may see it; 404 otherwise (its existence is not leaked)."""
     qs = visible_conversations(agent(request)).select_related(
         "contact", "assignee", "team", "inbox"

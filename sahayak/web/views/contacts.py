@@ -13,6 +13,7 @@ from sahayak.contacts import services as contact_services
 from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, ContactMerge, Identity, IdentityKind, Organization
 from sahayak.conversations.permissions import visible_conversations
+from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
 
 from ..customer import customer_panel
@@ -36,8 +37,9 @@ def search_contacts(q: str) -> QuerySet[Contact]:
             continue
     by_identity = Identity.objects.filter(address__in=addresses).values("contact_id")
     match = Q(name__istartswith=q) | Q(pk__in=by_identity)
-    if q.lstrip("#").isdigit() and int(q.lstrip("#")) < 2**63:
-        match |= Q(pk=int(q.lstrip("#")))
+    number = parse_id(q)
+    if number is not None:
+        match |= Q(pk=number)
     return qs.filter(match)
 
 
@@ -77,21 +79,22 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
                 "time_zone": form.cleaned_data["time_zone"],
                 "organization_id": getattr(form.cleaned_data["organization"], "pk", None),
             }
-            contact_services.update_contact(
-                contact=Contact.objects.get(pk=contact.pk), values=values
-            )
+            contact_services.update_contact(contact=contact, values=values)
             messages.success(request, _("Contact saved."))
             return redirect("web:contact", contact.pk)
     else:
         form = ContactForm(instance=contact)
-    conversations, next_cursor = keyset_page(
-        visible_conversations(user)
-        .filter(contact=contact)
-        .values("id", "subject", "status", "channel", "created_at", "last_message_at"),
-        keys=["-id"],
-        cursor=None,
-        limit=PAGE,
-    )
+    try:
+        conversations, next_cursor = keyset_page(
+            visible_conversations(user)
+            .filter(contact=contact)
+            .values("id", "subject", "status", "channel", "created_at", "last_message_at"),
+            keys=["-id"],
+            cursor=request.GET.get("cursor"),
+            limit=PAGE,
+        )
+    except BadCursor:
+        return redirect("web:contact", contact.pk)
     merges = list(
         ContactMerge.objects.filter(target=contact, undone_at__isnull=True)
         .select_related("source")
@@ -104,7 +107,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "customer": customer_panel(user, contact),
             "form": form,
             "conversations": conversations,
-            "more": next_cursor is not None,
+            "next_cursor": next_cursor,
             "merges": merges,
         },
     )
@@ -115,8 +118,9 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
 def merge_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Merge another contact (by number, email or phone) into this one."""
     target = get_object_or_404(Contact, pk=contact_id)
-    source = search_contacts(request.POST.get("other", "")).exclude(pk=target.pk).first()
-    if not request.POST.get("other", "").strip() or source is None:
+    other = request.POST.get("other", "").strip()
+    source = search_contacts(other).exclude(pk=target.pk).first() if other else None
+    if source is None:
         messages.error(request, _("No other contact matches that."))
         return redirect("web:contact", target.pk)
     try:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +24,7 @@ from sahayak.conversations.models import (
     Status,
 )
 from sahayak.conversations.permissions import hidden_team_ids
+from sahayak.ids import parse_id
 
 from ..customer import customer_panel
 from .common import active_agents, agent, conversation_for, is_htmx, login_required
@@ -79,10 +79,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
             _("Conversation #%(a)d was merged into #%(b)d.")
             % {"a": conversation.pk, "b": conversation.merged_into_id},
         )
-    before = request.GET.get("before", "")
-    timeline, has_older = _page_of_messages(
-        conversation.pk, int(before) if before.isdigit() else None
-    )
+    timeline, has_older = _page_of_messages(conversation.pk, parse_id(request.GET.get("before")))
     context = _side_context(request, conversation)
     context.update(
         timeline=timeline,
@@ -105,8 +102,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
 def timeline_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages newer than ``after`` (the browser appends the ones it does not have)."""
     conversation = conversation_for(request, conversation_id)
-    after = request.GET.get("after", "0")
-    qs = _messages(conversation.pk).filter(id__gt=int(after) if after.isdigit() else 0)
+    qs = _messages(conversation.pk).filter(id__gt=parse_id(request.GET.get("after")) or 0)
     return render(
         request,
         "web/partials/messages.html",
@@ -142,7 +138,8 @@ def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = agent(request)
     conversation = conversation_for(request, conversation_id)
     note = request.POST.get("kind") == "note"
-    channel = request.POST.get("channel") or conversation.channel
+    # A note is never sent, so it stays on the conversation's channel.
+    channel = conversation.channel if note else request.POST.get("channel") or conversation.channel
     if not note:
         allowed = services.reply_channels(
             conversation, conversation.contact.identities.values_list("kind", flat=True)
@@ -179,7 +176,7 @@ def update_properties(request: HttpRequest, conversation_id: int) -> HttpRespons
     data = request.POST
     try:
         _apply(conversation, user, data)
-    except (services.ConversationError, ValueError) as exc:
+    except services.ConversationError as exc:
         return _fail(request, conversation, str(exc))
     return _done(request, conversation, "sahayak:side")
 
@@ -216,16 +213,17 @@ def _apply(conversation: Conversation, user: User, data: Any) -> None:
 
 
 def _id(value: str) -> int:
-    if not value.isdigit() or int(value) >= 2**63:
+    number = parse_id(value)
+    if number is None:
         raise services.ConversationError(_("Invalid choice."))
-    return int(value)
+    return number
 
 
 def _other(request: HttpRequest, field: str) -> Conversation:
-    number = request.POST.get(field, "").strip().lstrip("#")
-    if not number.isdigit() or int(number) >= 2**63:
+    number = parse_id(request.POST.get(field))
+    if number is None:
         raise Http404
-    return conversation_for(request, int(number))
+    return conversation_for(request, number)
 
 
 @login_required
@@ -288,7 +286,3 @@ def attachment(request: HttpRequest, conversation_id: int, attachment_id: int) -
     conversation = conversation_for(request, conversation_id)
     item = get_object_or_404(Attachment, pk=attachment_id, message__conversation=conversation)
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
-
-
-def conversation_url(conversation_id: int) -> str:
-    return reverse("web:conversation", args=[conversation_id])

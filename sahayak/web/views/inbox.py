@@ -13,6 +13,7 @@ from sahayak.accounts.models import Team
 from sahayak.conversations import services
 from sahayak.conversations.models import Inbox, Priority, Status
 from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
+from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor
 
 from .. import inbox
@@ -44,7 +45,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         counts=inbox.view_counts(user),
         teams=Team.objects.exclude(pk__in=hidden).order_by("name"),
         inboxes=Inbox.objects.filter(is_active=True).exclude(team_id__in=hidden).order_by("name"),
-        channels=sorted(set(Inbox.objects.values_list("channel", flat=True))),
+        channels=Inbox.objects.order_by("channel").values_list("channel", flat=True).distinct(),
         saved_views=SavedView.objects.filter(owner=user),
         agents=active_agents(),
     )
@@ -55,7 +56,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
     user = agent(request)
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: services.BULK_LIMIT]
+    ids = [n for n in map(parse_id, request.POST.getlist("ids")) if n][: services.BULK_LIMIT]
     action = request.POST.get("action", "")
     value = request.POST.get(f"value_{action}", "")
     back = "/?" + request.POST.get("back", "")
@@ -65,7 +66,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     targets = visible_conversations(user).filter(pk__in=ids)
     try:
         done = services.bulk_apply(conversations=targets, actor=user, action=action, value=value)
-    except (services.ConversationError, ValueError) as exc:
+    except services.ConversationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Updated %(n)d conversations.") % {"n": done})
