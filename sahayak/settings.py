@@ -237,6 +237,22 @@ SAHAYAK_DELIVERY_TIMEOUT = float(os.environ.get("SAHAYAK_DELIVERY_TIMEOUT", "10"
 # How long a worker owns a send; after that a dead worker's send is picked up again.
 SAHAYAK_DELIVERY_LEASE_SECONDS = env_int("SAHAYAK_DELIVERY_LEASE_SECONDS", 120)
 
+# --- Email --------------------------------------------------------------------------------
+# The whole raw message, attachments included; bigger mail is refused with 552.
+SAHAYAK_EMAIL_MAX_BYTES = env_int("SAHAYAK_EMAIL_MAX_BYTES", 30 * 1024 * 1024)
+# Messages per sender per hour before they are deferred (a mail loop's brake); 0 = no limit.
+SAHAYAK_EMAIL_SENDER_RATE = env_int("SAHAYAK_EMAIL_SENDER_RATE", 120)
+# At most one automatic acknowledgement per sender in this many seconds.
+SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL = env_int("SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL", 3600)
+# The relay for outbound mail unless a mailbox sets its own:
+# smtp://user:password@host:587?security=starttls (security: starttls, ssl or none).
+SAHAYAK_SMTP_URL = os.environ.get("SAHAYAK_SMTP_URL", "smtp://127.0.0.1:25?security=none")
+# The name the built-in SMTP listener greets with.
+SAHAYAK_SMTP_HOSTNAME = os.environ.get("SAHAYAK_SMTP_HOSTNAME", "localhost")
+SAHAYAK_SMTP_TIMEOUT = float(os.environ.get("SAHAYAK_SMTP_TIMEOUT", "30"))
+# Seconds between IMAP polls where the server offers no IDLE (and IDLE's longest wait).
+SAHAYAK_IMAP_INTERVAL = env_int("SAHAYAK_IMAP_INTERVAL", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,7 +14,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from sahayak.pagination import BadCursor
 
 from .auth import BearerToken
-from .routers import contacts, conversations, inbound, inboxes, orders, organizations
+from .routers import (
+    contacts,
+    conversations,
+    inbound,
+    inboxes,
+    mailboxes,
+    orders,
+    organizations,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +39,7 @@ api.add_router("/orders", orders.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/inbound", inbound.router)
 api.add_router("/inboxes", inboxes.router)
+api.add_router("/mailboxes", mailboxes.router)
 
 
 @api.exception_handler(ValidationError)

@@ -34,7 +34,13 @@ class OutboundMessage:
     recipients: dict[str, list[str]] = field(default_factory=dict)
     # External ids of the conversation's earlier messages, newest last (for threading).
     thread_external_ids: list[str] = field(default_factory=list)
+    # {"filename", "content_type", "path"} of each attached file (path in default storage).
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # The customer's language (templates render in it) and their name.
+    locale: str = ""
+    recipient_name: str = ""
+    # Set for messages the system sent on its own ("auto_reply"): never answered by robots.
+    automatic: str = ""
 
 
 @dataclass(frozen=True)

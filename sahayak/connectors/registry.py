@@ -12,6 +12,7 @@ from .base import ChannelAdapter
 ADAPTERS: dict[str, str] = {
     "webform": "sahayak.connectors.webform.adapter.WebFormAdapter",
     "api": "sahayak.connectors.api.adapter.ApiChannelAdapter",
+    "email": "sahayak.connectors.email.outbound.EmailAdapter",
 }
 
 

@@ -22,7 +22,7 @@ from django_tasks import task
 from sahayak.connectors.base import DeliveryError, OutboundMessage
 from sahayak.connectors.registry import UnknownChannel, get_adapter
 
-from .models import DeliveryStatus, Inbox, Message
+from .models import DeliveryStatus, Direction, Event, Inbox, Message
 from .signals import delivery_status_changed
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def deliver(message_id: int) -> str:
     if not _claim(message_id):
         return "skipped"
     message = Message.objects.select_related(
-        "conversation", "conversation__inbox", "author_user"
+        "conversation", "conversation__inbox", "conversation__contact", "author_user"
     ).get(pk=message_id)
     try:
         adapter = get_adapter(message.channel)
@@ -123,6 +123,11 @@ def build_outbound(message: Message) -> OutboundMessage:
         .values_list("external_id", flat=True)[:20]
     )
     thread_ids = [external_id for external_id in newest_first if external_id]
+    attachments = [
+        {"filename": a.filename, "content_type": a.content_type, "path": a.file.name}
+        for a in message.attachments.all()
+    ]
+    contact = conversation.contact
     return OutboundMessage(
         message_id=message.pk,
         conversation_id=conversation.pk,
@@ -134,6 +139,10 @@ def build_outbound(message: Message) -> OutboundMessage:
         author_name=str(message.author_user) if message.author_user else "",
         recipients=recipients,
         thread_external_ids=list(reversed(thread_ids)),
+        attachments=attachments,
+        locale=contact.locale or conversation.language,
+        recipient_name=contact.name,
+        automatic=str(message.metadata.get("automatic", "")),
     )
 
 
@@ -173,3 +182,34 @@ def requeue_due(limit: int = 500) -> int:
     for message_id in ids:
         deliver_message.enqueue(message_id)
     return len(ids)
+
+
+def record_delivery_report(
+    *, channel: str, external_id: str, action: str, reason: str
+) -> Message | None:
+    """A report from the far end about a message we sent (an email bounce, a provider's
+    status callback). Returns the message it concerned, or None if it was not ours."""
+    message = (
+        Message.objects.filter(
+            channel=channel, external_id=external_id[:255], direction=Direction.OUTBOUND
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if message is None:
+        return None
+    if action == "failed":
+        message.delivery_status = DeliveryStatus.FAILED
+        message.delivery_error = reason[:2000]
+        message.next_attempt_at = None
+        message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+    elif action in ("delivered", "relayed", "expanded"):
+        message.delivery_status = DeliveryStatus.DELIVERED
+        message.save(update_fields=["delivery_status"])
+    Event.objects.create(
+        conversation=message.conversation,
+        kind="delivery_report",
+        data={"message": message.pk, "action": action[:20], "reason": reason[:500]},
+    )
+    delivery_status_changed.send(sender=None, message=message)
+    return message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from .models import Inbox
@@ -13,6 +14,7 @@ class InboundAttachment:
     filename: str
     content_type: str
     content: bytes
+    content_id: str = ""
 
 
 @dataclass
@@ -21,8 +23,19 @@ class InboundMessage:
 
     ``external_id`` is the source's own id (Message-ID, provider message sid, client message
     id): with ``channel`` it is the idempotency key, so redelivery stores nothing new.
-    Threading uses, in order: ``conversation_id`` (an explicit reference), ``references``
-    (external ids of earlier messages this one answers), then ``thread_key``.
+
+    Threading tries, in order, and takes the first that finds a conversation:
+    1. ``conversation_id``: an explicit, trusted reference (an API call, a signed token);
+    2. ``references``: external ids of earlier messages this one answers, matched against
+       every message received or sent, and against what earlier messages referred to;
+       and the other way round, a message already stored that referred to this one;
+    3. ``claimed_conversation_id``: an unsigned reference (a ``[#123]`` in a subject),
+       taken only when the conversation belongs to the same contact;
+    4. ``loose_references``: weaker shared ids (an Outlook Thread-Index root);
+    5. ``thread_key``: the channel's session key (a chat, an SMS sender);
+    6. ``subject_key`` within ``subject_window``: the same contact's recent conversation
+       with the same normalized subject.
+    Every reference is remembered, so a parent delivered after its reply finds it.
     """
 
     channel: str
@@ -36,7 +49,11 @@ class InboundMessage:
     external_id: str | None = None
     conversation_id: int | None = None
     references: list[str] = field(default_factory=list)
+    claimed_conversation_id: int | None = None
+    loose_references: list[str] = field(default_factory=list)
     thread_key: str = ""
+    subject_key: str = ""
+    subject_window: timedelta | None = None
     locale: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     attachments: list[InboundAttachment] = field(default_factory=list)

@@ -206,10 +206,33 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=127)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # An inline part of an HTML body (an email's ``cid:`` image) rather than a file to list.
+    content_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ThreadReference(models.Model):
+    """An id a message referred to (an email's In-Reply-To/References, an Outlook thread).
+
+    Kept so that a parent delivered after its reply still finds the reply's conversation,
+    and two replies to a message we never saw end up together.
+    """
+
+    channel = models.CharField(max_length=32)
+    ref = models.CharField(max_length=255)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="thread_references"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "ref"], name="threadref_channel_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.ref} -> #{self.conversation_id}"
 
 
 class Event(models.Model):

@@ -30,6 +30,7 @@ from .models import (
     Event,
     Message,
     Status,
+    ThreadReference,
 )
 from .signals import emit_on_commit, message_received
 from .text import detect_language, html_to_text, sanitize_html
@@ -57,15 +58,31 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
             return existing
         try:
             with transaction.atomic():
-                return _store(inbound)
+                result = _store(inbound)
         except IntegrityError:
             # Lost a race: another delivery of this message (or of this new customer's
             # first message) committed first. The next round reads the winner's rows.
             logger.info("receive: retrying after a concurrent insert (attempt %d)", attempt + 1)
+            continue
+        if result.created_conversation and (inbound.references or inbound.external_id):
+            result = _rejoined(result)
+        return result
     existing = _existing(inbound)
     if existing is not None:
         return existing
     raise RuntimeError("inbound message could not be stored after concurrent retries")
+
+
+def _rejoined(result: ReceiveResult) -> ReceiveResult:
+    """If a concurrent delivery split this thread, join it again. Run after the commit it
+    catches every race; inside a caller's transaction the caller checks once more after
+    committing (see connectors.email.inbound.ingest_many)."""
+    from .threads import rejoin_split_thread
+
+    kept = rejoin_split_thread(result.message.pk)
+    if kept is None:
+        return result
+    return ReceiveResult(result.message, kept, result.contact, created_conversation=False)
 
 
 def _validate(inbound: InboundMessage) -> None:
@@ -118,7 +135,7 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
     except ValueError as exc:
         raise InboundRejected(str(exc)) from exc
     now = timezone.now()
-    conversation = _thread(inbound)
+    conversation = _thread(inbound, contact)
     created = conversation is None
     if conversation is None:
         conversation = _open_conversation(inbound, contact, text, language, now)
@@ -135,6 +152,8 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
         metadata=inbound.metadata,
     )
     _store_attachments(message, inbound)
+    if inbound.references or inbound.loose_references:
+        _remember_references(message, inbound)
     emit_on_commit(
         message_received,
         conversation=conversation,
@@ -152,25 +171,9 @@ def _follow_merges(conversation: Conversation) -> Conversation:
     return conversation
 
 
-def _thread(inbound: InboundMessage) -> Conversation | None:
+def _thread(inbound: InboundMessage, contact: Contact) -> Conversation | None:
     """The conversation this message continues, or None to open a new one."""
-    found: Conversation | None = None
-    if inbound.conversation_id is not None:
-        found = Conversation.objects.filter(pk=inbound.conversation_id).first()
-    if found is None and inbound.references:
-        parent = (
-            Message.objects.filter(channel=inbound.channel, external_id__in=inbound.references)
-            .select_related("conversation")
-            .order_by("-id")
-            .first()
-        )
-        found = parent.conversation if parent else None
-    if found is None and inbound.thread_key:
-        found = (
-            Conversation.objects.filter(inbox=inbound.inbox, thread_key=inbound.thread_key)
-            .order_by("-id")
-            .first()
-        )
+    found = _find_thread(inbound, contact)
     if found is None:
         return None
     found = _follow_merges(found)
@@ -178,6 +181,97 @@ def _thread(inbound: InboundMessage) -> Conversation | None:
         inbound.metadata.setdefault("follows_conversation", found.pk)
         return None
     return found
+
+
+def _find_thread(inbound: InboundMessage, contact: Contact) -> Conversation | None:
+    """The rules of InboundMessage's docstring, strongest first."""
+    if inbound.conversation_id is not None:
+        found = Conversation.objects.filter(pk=inbound.conversation_id).first()
+        if found is not None:
+            return found
+    found = _by_references(inbound.channel, inbound.references)
+    if found is None and inbound.external_id:
+        found = _referring_to(inbound.channel, inbound.external_id)
+    if found is None and inbound.claimed_conversation_id is not None:
+        found = Conversation.objects.filter(
+            pk=inbound.claimed_conversation_id, contact=contact
+        ).first()
+    if found is None and inbound.loose_references:
+        found = _by_references(inbound.channel, inbound.loose_references)
+    if found is None and inbound.thread_key:
+        found = (
+            Conversation.objects.filter(inbox=inbound.inbox, thread_key=inbound.thread_key)
+            .order_by("-id")
+            .first()
+        )
+    if found is None and inbound.subject_key and inbound.subject_window:
+        found = _by_subject(inbound, contact)
+    return found
+
+
+def _by_references(channel: str, refs: list[str]) -> Conversation | None:
+    """A stored message (ours or the customer's) with one of ``refs`` as its id, else a
+    message that referred to one of them too (a sibling reply)."""
+    refs = [ref[:255] for ref in refs if ref][-50:]
+    if not refs:
+        return None
+    parent = (
+        Message.objects.filter(channel=channel, external_id__in=refs)
+        .select_related("conversation")
+        .order_by("-id")
+        .first()
+    )
+    if parent is not None:
+        return parent.conversation
+    sibling = (
+        ThreadReference.objects.filter(channel=channel, ref__in=refs)
+        .select_related("conversation")
+        .order_by("-id")
+        .first()
+    )
+    return sibling.conversation if sibling else None
+
+
+def _referring_to(channel: str, external_id: str) -> Conversation | None:
+    """A reply delivered before this message (its parent) already opened the thread."""
+    child = (
+        ThreadReference.objects.filter(channel=channel, ref=external_id[:255])
+        .select_related("conversation")
+        .order_by("id")
+        .first()
+    )
+    return child.conversation if child else None
+
+
+def _by_subject(inbound: InboundMessage, contact: Contact) -> Conversation | None:
+    assert inbound.subject_window is not None
+    since = timezone.now() - inbound.subject_window
+    recent = Conversation.objects.filter(
+        contact=contact,
+        inbox=inbound.inbox,
+        merged_into__isnull=True,
+        last_message_at__gte=since,
+    ).order_by("-id")[:20]
+    for conversation in recent:
+        if conversation.subject.strip().casefold() == inbound.subject_key:
+            return conversation
+    return None
+
+
+def _remember_references(message: Message, inbound: InboundMessage) -> None:
+    refs = dict.fromkeys(ref[:255] for ref in inbound.references + inbound.loose_references)
+    refs.pop("", None)
+    if inbound.external_id:
+        refs.pop(inbound.external_id[:255], None)
+    ThreadReference.objects.bulk_create(
+        ThreadReference(
+            channel=inbound.channel,
+            ref=ref,
+            conversation_id=message.conversation_id,
+            message=message,
+        )
+        for ref in list(refs)[-50:]
+    )
 
 
 def _open_conversation(
@@ -243,6 +337,7 @@ def _store_attachments(message: Message, inbound: InboundMessage) -> None:
                 content_type=(item.content_type or "application/octet-stream")[:127],
                 size=len(item.content),
                 sha256=digest,
+                content_id=item.content_id[:255],
             )
         )
     if rows:

@@ -79,6 +79,27 @@ def reply(
     return message
 
 
+@transaction.atomic
+def send_automatic(*, conversation: Conversation, text: str, html: str = "", kind: str) -> Message:
+    """A message the system sends on its own (an acknowledgement): delivered like a reply,
+    but it is no one's first response and leaves the customer waiting."""
+    from .delivery import schedule_delivery
+
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        channel=conversation.channel,
+        text=text,
+        html=sanitize_html(html),
+        metadata={"automatic": kind},
+        delivery_status=DeliveryStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    schedule_delivery(message)
+    emit_on_commit(message_created, conversation=conversation, message=message)
+    return message
+
+
 def _mark_answered(conversation: Conversation, now: Any) -> None:
     fields = ["last_message_at", "waiting_since", "updated_at"]
     conversation.last_message_at = now

@@ -16,11 +16,15 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+_URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
+
+
 def sanitize_html(value: str) -> str:
     """Untrusted HTML made safe to show to agents: no scripts, handlers, styles or forms."""
     if not value:
         return ""
-    return nh3.clean(value, link_rel="noopener noreferrer nofollow")
+    # cid: points at a message's own inline images (an email's); it loads nothing remote.
+    return nh3.clean(value, link_rel="noopener noreferrer nofollow", url_schemes=_URL_SCHEMES)
 
 
 def html_to_text(value: str) -> str:

@@ -70,6 +70,8 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
 
 def start_server(env: dict[str, str], *extra: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
+    if "--smtp-port" not in extra:
+        extra = (*extra, "--smtp-port", "0")  # tests run servers side by side
     proc = start(["serve", "--port", str(port), *extra], env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

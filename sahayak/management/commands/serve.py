@@ -44,9 +44,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start a background worker"
         )
+        parser.add_argument(
+            "--smtp-port",
+            type=int,
+            default=int(os.environ.get("SAHAYAK_SMTP_PORT", "2525")),
+            help="port of the built-in SMTP listener (0: none)",
+        )
+        parser.add_argument(
+            "--no-fetchmail", action="store_true", help="do not fetch IMAP mailboxes"
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, workers: int, no_worker: bool, **opts: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        no_worker: bool,
+        smtp_port: int,
+        no_fetchmail: bool,
+        **opts: Any,
     ) -> None:
         if workers > 1 and connection.vendor == "sqlite":
             self.stderr.write(
@@ -58,14 +75,16 @@ class Command(BaseCommand):
                 "Note: without REDIS_URL each web process has its own live-update channel; "
                 "agents on different processes will not see each other's changes live."
             )
-        worker = None
+        children = []
         if not no_worker:
-            worker = subprocess.Popen(  # noqa: S603 - our own console entry point
-                [sys.executable, "-m", "sahayak.cli", "worker"],
-                env=os.environ.copy(),
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads started yet
-            )
+            children.append(_spawn("worker"))
+        if smtp_port:
+            children.append(_spawn("smtpd", "--host", host, "--port", str(smtp_port)))
+        if not no_fetchmail:
+            children.append(_spawn("fetchmail"))
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
+        if smtp_port:
+            self.stdout.write(f"Mail to the mailboxes is received on smtp://{host}:{smtp_port}")
         try:
             uvicorn.run(
                 "sahayak.asgi:application",
@@ -79,9 +98,20 @@ class Command(BaseCommand):
                 log_level="info",
             )
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
                 try:
-                    worker.wait(timeout=10)
+                    child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    child.kill()
+
+
+def _spawn(*command: str) -> subprocess.Popen[bytes]:
+    """A companion process (worker, SMTP listener, IMAP fetcher) that dies with serve."""
+    return subprocess.Popen(  # noqa: S603 - our own console entry point
+        [sys.executable, "-m", "sahayak.cli", *command],
+        env=os.environ.copy(),
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads started yet
+    )

@@ -1,0 +1,303 @@
+"""One entry for every inbound email, whatever brought it (SMTP, IMAP, an HTTP hook).
+
+``ingest`` stores a raw message exactly once and says where it went; it raises
+``MailRejected`` for what will never be accepted (the reason goes back to the sender) and
+``MailDeferred`` for what may be accepted later. Anything else it raises (the database is
+down) is temporary too: the caller must not acknowledge the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from sahayak.conversations.delivery import record_delivery_report
+from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
+from sahayak.conversations.models import Inbox, Message
+from sahayak.conversations.pipeline import ReceiveResult, receive
+from sahayak.conversations.services import send_automatic
+from sahayak.conversations.text import html_to_text
+from sahayak.conversations.threads import rejoin_split_thread
+
+from .mailboxes import CHANNEL, inbox_for_address
+from .parsing import ParsedMail, parse_message
+from .quotes import fold_offset
+from .thread_ids import conversation_from_token, strip_subject, subject_key, subject_number
+
+logger = logging.getLogger(__name__)
+
+
+class MailRejected(Exception):
+    """Permanent: answer 5xx (SMTP), flag as rejected (IMAP), 4xx (HTTP)."""
+
+    def __init__(self, reason: str, code: str = "5.6.0", smtp_status: int = 550):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.smtp_status = smtp_status
+
+
+class MailDeferred(Exception):
+    """Temporary: try again later (SMTP 451, IMAP leaves it for the next poll, HTTP 429)."""
+
+    def __init__(self, reason: str, retry_after: int = 300):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass
+class IngestOutcome:
+    status: str  # stored | duplicate | report
+    message_id: int | None = None
+    conversation_id: int | None = None
+    created_conversation: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def ingest(
+    raw: bytes, *, inbox: Inbox | None = None, recipients: Sequence[str] = ()
+) -> IngestOutcome:
+    """Store one raw email (idempotent on its Message-ID) and answer where it went."""
+    prepared = prepare(raw, inbox=inbox, recipients=recipients)
+    if isinstance(prepared, IngestOutcome):
+        return prepared
+    return _store(prepared)  # receive() rejoins a split thread itself outside a transaction
+
+
+def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | Exception]:
+    """Store a batch in one transaction (one commit for many messages); each message's own
+    failure is returned in its place and rolls back only that message."""
+    results: list[IngestOutcome | Exception] = []
+    with transaction.atomic():
+        for raw in raws:
+            try:
+                prepared = prepare(raw, inbox=inbox)
+                if isinstance(prepared, IngestOutcome):
+                    results.append(prepared)
+                    continue
+                with transaction.atomic():
+                    results.append(_store(prepared))
+            except (MailRejected, MailDeferred) as exc:
+                results.append(exc)
+    after_commit([r for r in results if isinstance(r, IngestOutcome)])
+    return results
+
+
+@dataclass
+class _Prepared:
+    parsed: ParsedMail
+    inbound: InboundMessage
+    raw: bytes
+
+
+def prepare(
+    raw: bytes, *, inbox: Inbox | None = None, recipients: Sequence[str] = ()
+) -> _Prepared | IngestOutcome:
+    if len(raw) > settings.SAHAYAK_EMAIL_MAX_BYTES:
+        raise MailRejected(
+            _("The message is larger than %(n)d bytes.") % {"n": settings.SAHAYAK_EMAIL_MAX_BYTES},
+            code="5.3.4",
+            smtp_status=552,
+        )
+    if not raw.strip():
+        raise MailRejected(_("The message is empty."))
+    parsed = parse_message(raw)
+    inbox, token = _route(parsed, inbox, recipients)
+    duplicate = _duplicate(parsed.message_id)
+    if duplicate is not None:
+        return duplicate
+    if parsed.report is not None and parsed.report.original_message_id:
+        found = record_delivery_report(
+            channel=CHANNEL,
+            external_id=parsed.report.original_message_id,
+            action=parsed.report.action,
+            reason=_report_reason(parsed),
+        )
+        if found is not None:
+            return IngestOutcome(
+                "report", message_id=found.pk, conversation_id=found.conversation_id
+            )
+    if not parsed.from_address:
+        raise MailRejected(_("The message has no sender address."), code="5.1.7")
+    _check_rate(parsed.from_address)
+    return _Prepared(parsed, _inbound(parsed, inbox, token), raw)
+
+
+def _route(parsed: ParsedMail, inbox: Inbox | None, recipients: Sequence[str]) -> tuple[Inbox, str]:
+    """The inbox and the reply token (the ``+tag`` of the address it came to)."""
+    candidates = [*recipients, *parsed.delivered_to, *parsed.to, *parsed.cc]
+    token = ""
+    found: Inbox | None = inbox
+    for address in candidates:
+        hit = inbox_for_address(address)
+        if hit is None or (found is not None and hit[0].pk != found.pk):
+            continue
+        found = hit[0]
+        if hit[1] and conversation_from_token(hit[1]):
+            token = hit[1]
+            break
+    if found is None:
+        raise MailRejected(
+            _("No mailbox here receives mail for %(to)s.")
+            % {"to": ", ".join(recipients or parsed.to) or "?"},
+            code="5.1.1",
+        )
+    return found, token
+
+
+def _duplicate(message_id: str) -> IngestOutcome | None:
+    row = (
+        Message.objects.filter(channel=CHANNEL, external_id=message_id[:255])
+        .values_list("pk", "conversation_id")
+        .first()
+    )
+    return IngestOutcome("duplicate", row[0], row[1]) if row else None
+
+
+def _report_reason(parsed: ParsedMail) -> str:
+    report = parsed.report
+    assert report is not None
+    parts = [report.status, report.recipient, report.diagnostic]
+    return " ".join(p for p in parts if p) or _("The receiving server refused the message.")
+
+
+def _check_rate(sender: str) -> None:
+    """A sender (or a mail loop) writing faster than the limit is asked to come back."""
+    limit = settings.SAHAYAK_EMAIL_SENDER_RATE
+    if limit <= 0:
+        return
+    key = f"mailrate:{hashlib.sha1(sender.encode()).hexdigest()}"  # noqa: S324 - a cache key
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.add(key, 0, timeout=3600)
+        count = cache.incr(key)
+    if count > limit:
+        raise MailDeferred(_("Too many messages from this sender; try again later."))
+
+
+def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
+    config = inbox.config
+    text = parsed.text if parsed.text.strip() else html_to_text(parsed.html)
+    html = parsed.html
+    limit = settings.SAHAYAK_MAX_MESSAGE_CHARS
+    truncated = len(text) > limit or len(html) > 5 * limit
+    if not text.strip() and not html.strip() and not parsed.attachments:
+        text = parsed.subject.strip() or _("(This email has no text.)")
+    if truncated:  # a very long mail is shown shortened; the raw message keeps it all
+        text, html = text[:limit], ""
+    subject, replied = strip_subject(parsed.subject)
+    window = None
+    if replied and config.get("subject_threading", True):
+        window = timedelta(days=int(config.get("subject_window_days", 7)))
+    email_meta = {
+        "from": parsed.from_address,
+        "to": parsed.to[:20],
+        "cc": parsed.cc[:20],
+        "subject": parsed.subject[:300],
+        "date": parsed.date.isoformat() if parsed.date else "",
+        "raw": "",
+    }
+    if parsed.automated:
+        email_meta["automated"] = parsed.automated
+    if parsed.defects:
+        email_meta["defects"] = parsed.defects
+    if truncated:
+        email_meta["truncated"] = True
+    fold = fold_offset(text)
+    metadata: dict[str, object] = {"email": email_meta}
+    if fold is not None:
+        metadata["fold_at"] = fold
+    return InboundMessage(
+        channel=CHANNEL,
+        inbox=inbox,
+        sender_kind="email",
+        sender_address=parsed.from_address,
+        sender_name=parsed.from_name,
+        text=text,
+        html=html,
+        subject=subject,
+        external_id=parsed.message_id[:255],
+        conversation_id=conversation_from_token(token) if token else None,
+        references=parsed.thread_refs,
+        claimed_conversation_id=subject_number(parsed.subject),
+        loose_references=[parsed.thread_index] if parsed.thread_index else [],
+        subject_key=subject_key(parsed.subject) if window else "",
+        subject_window=window,
+        locale=_locale(parsed.content_language),
+        metadata=metadata,
+        attachments=[
+            InboundAttachment(a.filename, a.content_type, a.content, a.content_id)
+            for a in parsed.attachments
+        ],
+    )
+
+
+def _locale(content_language: str) -> str:
+    code = content_language.split("-")[0].lower()
+    return code if code in settings.SAHAYAK_DETECT_LANGUAGES else ""
+
+
+def _store(prepared: _Prepared) -> IngestOutcome:
+    prepared.inbound.metadata["email"]["raw"] = _keep_raw(prepared.raw)  # type: ignore[index]
+    try:
+        result = receive(prepared.inbound)
+    except InboundRejected as exc:
+        raise MailRejected(str(exc)) from exc
+    outcome = IngestOutcome(
+        "duplicate" if result.duplicate else "stored",
+        result.message.pk,
+        result.conversation.pk,
+        result.created_conversation,
+    )
+    if result.created_conversation and not result.duplicate:
+        _acknowledge(prepared, result)
+    return outcome
+
+
+def _keep_raw(raw: bytes) -> str:
+    """The original bytes, content-addressed (a crash leaves at most an unused file)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    name = f"raw-mail/{digest[:2]}/{digest}.eml"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(raw))
+    return name
+
+
+def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
+    """The inbox's automatic "we got your message", never to automated mail or a loop."""
+    inbox = prepared.inbound.inbox
+    if not inbox.config.get("auto_reply") or prepared.parsed.automated:
+        return
+    key = f"mailack:{hashlib.sha1(prepared.parsed.from_address.encode()).hexdigest()}"  # noqa: S324
+    if not cache.add(key, 1, timeout=settings.SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL):
+        return
+    conversation = result.conversation
+    language = result.contact.locale or conversation.language or settings.LANGUAGE_CODE
+    context = {"conversation": conversation, "contact": result.contact, "inbox": inbox}
+    with translation.override(language):
+        text = render_to_string("email/auto_reply.txt", context)
+        html = render_to_string("email/auto_reply.html", context)
+    send_automatic(conversation=conversation, text=text, html=html, kind="auto_reply")
+
+
+def after_commit(outcomes: Iterable[IngestOutcome]) -> None:
+    """Rejoin threads that a concurrent delivery may have split (see conversations.threads)."""
+    for outcome in outcomes:
+        if outcome.created_conversation and outcome.message_id is not None:
+            kept = rejoin_split_thread(outcome.message_id)
+            if kept is not None:
+                outcome.conversation_id = kept.pk

@@ -1,0 +1,164 @@
+"""Sending replies by SMTP: threaded headers, a reply token, text + HTML in the customer's
+language, attachments; SMTP answers sorted into "retry later" and "never".
+
+The Message-ID depends only on the message, so a retry after a timeout sends the same id
+and the customer's mail client shows one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
+
+from .mailboxes import ServerSettings
+from .thread_ids import reply_token, with_number
+
+
+def parse_smtp_url(url: str) -> ServerSettings:
+    """``smtp://user:password@host:587?security=starttls`` (``smtps://`` means ssl)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    default_security = "ssl" if parts.scheme == "smtps" else "starttls"
+    security = query.get("security", [default_security])[0]
+    port = parts.port or {"ssl": 465, "starttls": 587}.get(security, 25)
+    return ServerSettings(
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        security=security,
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+    )
+
+
+def message_id_for(message_id: int, conversation_id: int, domain: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    tag = hmac.new(key, f"msgid:{message_id}".encode(), hashlib.sha256).hexdigest()[:12]
+    return f"sahayak.{conversation_id}.{message_id}.{tag}@{domain}"
+
+
+def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
+    """The MIME message, our Message-ID (no brackets) and the envelope recipient."""
+    config = message.inbox_config
+    address = str(config.get("address", ""))
+    if "@" not in address:
+        raise DeliveryError(_("This mailbox has no sending address."), permanent=True)
+    recipients = message.recipients.get("email") or []
+    if not recipients:
+        raise DeliveryError(_("The customer has no email address."), permanent=True)
+    to = recipients[0]
+    local, _at, domain = address.partition("@")
+    our_id = message_id_for(message.message_id, message.conversation_id, domain)
+    mime = EmailMessage()
+    company = str(config.get("from_name") or "")
+    sender_name = " – ".join(n for n in (message.author_name, company) if n)
+    mime["From"] = formataddr((sender_name, address)) if sender_name else address
+    mime["To"] = formataddr((message.recipient_name, to)) if message.recipient_name else to
+    mime["Reply-To"] = f"{local}+{reply_token(message.conversation_id)}@{domain}"
+    subject = with_number(message.subject, message.conversation_id)
+    mime["Subject"] = f"Re: {subject}" if message.thread_external_ids else subject
+    mime["Message-ID"] = f"<{our_id}>"
+    mime["Date"] = format_datetime(timezone.now())
+    thread = message.thread_external_ids[-20:]
+    if thread:
+        mime["In-Reply-To"] = f"<{thread[-1]}>"
+        mime["References"] = " ".join(f"<{ref}>" for ref in thread)
+    if message.locale:
+        mime["Content-Language"] = message.locale
+    if message.automatic:
+        mime["Auto-Submitted"] = "auto-replied"
+        mime["X-Auto-Response-Suppress"] = "All"
+    text, html = _render(message)
+    mime.set_content(text)
+    mime.add_alternative(html, subtype="html")
+    for item in message.attachments:
+        with default_storage.open(item["path"], "rb") as handle:
+            content = handle.read()
+        maintype, _slash, subtype = str(item["content_type"]).partition("/")
+        mime.add_attachment(
+            content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=item["filename"],
+        )
+    return mime, our_id, to
+
+
+def _render(message: OutboundMessage) -> tuple[str, str]:
+    context = {
+        "text": message.text,
+        "html": message.html,
+        "author": message.author_name,
+        "number": message.conversation_id,
+        "automatic": message.automatic,
+        "company": message.inbox_config.get("from_name", ""),
+    }
+    language = message.locale or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context["direction"] = "rtl" if translation.get_language_bidi() else "ltr"
+        context["language"] = translation.get_language()
+        text = render_to_string("email/reply.txt", context)
+        html = render_to_string("email/reply.html", context)
+    return text, html
+
+
+def relay_for(config: dict[str, object]) -> ServerSettings:
+    own = config.get("smtp")
+    if isinstance(own, dict) and own.get("host"):
+        return ServerSettings(**own)
+    return parse_smtp_url(settings.SAHAYAK_SMTP_URL)
+
+
+def send_mime(relay: ServerSettings, mime: EmailMessage, sender: str, to: str) -> None:
+    """One SMTP transaction; raises DeliveryError(permanent=...) on failure."""
+    timeout = settings.SAHAYAK_SMTP_TIMEOUT
+    try:
+        client: smtplib.SMTP
+        if relay.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                relay.host, relay.port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
+        with client:
+            if relay.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if relay.username:
+                client.login(relay.username, relay.password)
+            client.send_message(mime, from_addr=sender, to_addrs=[to])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reason = next(iter(exc.recipients.values()))
+        raise _refused(code, reason) from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        raise _refused(exc.smtp_code, exc.smtp_error) from exc
+    except smtplib.SMTPAuthenticationError as exc:
+        # A settings problem an admin can fix: keep retrying with backoff meanwhile.
+        raise DeliveryError(_("The mail relay refused the login: %(e)s") % {"e": exc}) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(_("The mail relay could not be reached: %(e)s") % {"e": exc}) from exc
+
+
+def _refused(code: int, reason: bytes | str) -> DeliveryError:
+    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return DeliveryError(f"SMTP {code}: {text}", permanent=500 <= code < 600)
+
+
+class EmailAdapter(ChannelAdapter):
+    kind = "email"
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        mime, our_id, to = build_email(message)
+        send_mime(relay_for(message.inbox_config), mime, str(message.inbox_config["address"]), to)
+        return SendResult(external_id=our_id)
