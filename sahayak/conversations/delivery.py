@@ -136,7 +136,12 @@ def build_outbound(message: Message) -> OutboundMessage:
         text=message.text,
         html=message.html,
         subject=conversation.subject,
-        author_name=str(message.author_user) if message.author_user else "",
+        # A name the customer may see: never the agent's own email address.
+        author_name=(
+            (message.author_user.get_full_name() or message.author_user.username)
+            if message.author_user
+            else ""
+        ),
         recipients=recipients,
         thread_external_ids=list(reversed(thread_ids)),
         attachments=attachments,

@@ -3,9 +3,11 @@ what we receive, and a Dovecot IMAP server with a test user."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -112,21 +114,22 @@ class Dovecot:
             assert typ == "OK"
         client.logout()
 
-    def flags(self, folder: str = "INBOX") -> dict[str, set[str]]:
-        """Message-ID -> IMAP flags of every message in ``folder``."""
+    def flags(self, folder: str = "INBOX") -> list[tuple[str, set[str]]]:
+        """(Message-ID header, IMAP flags) of every message in ``folder``, in order."""
         import imaplib
 
         client = imaplib.IMAP4("127.0.0.1", self.port)
         client.login(self.user, self.password)
-        client.select(folder)
-        typ, data = client.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        typ, count = client.select(folder)
+        found: list[tuple[str, set[str]]] = []
+        if int(count[0] or 0):
+            typ, data = client.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            for item in data:
+                if isinstance(item, tuple):
+                    flags = item[0].decode().split("FLAGS (", 1)[1].split(")", 1)[0].split()
+                    header = item[1].decode(errors="replace").strip()
+                    found.append((header.partition(":")[2].strip(), set(flags)))
         client.logout()
-        found: dict[str, set[str]] = {}
-        for item in data:
-            if isinstance(item, tuple):
-                flags = item[0].decode().split("FLAGS (", 1)[1].split(")", 1)[0].split()
-                header = item[1].decode(errors="replace").strip()
-                found[header.partition(":")[2].strip() or f"?{len(found)}"] = set(flags)
         return found
 
 
@@ -188,6 +191,8 @@ def dovecot() -> Iterator[Dovecot]:
         except OSError:
             time.sleep(0.1)
     yield server
-    subprocess.run([binary, "-c", str(conf), "stop"], check=False)
-    time.sleep(0.2)
+    pid_file = root / "run" / "master.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
     shutil.rmtree(root, ignore_errors=True)
