@@ -84,7 +84,7 @@ def thread_corpus(total: int, seed: int = 1) -> tuple[list[bytes], list[list[str
         thread_no = len(threads)
         sender = rng.choice(senders)
         subject = f"Question {thread_no} about order {rng.randint(1000, 99999)}"
-        replies = min(rng.choice([0, 0, 0, 1, 1, 2, 3]), total - made - 1)
+        replies = min(rng.choice([0, 0, 0, 1, 1, 2]), total - made - 1)  # 40 % replies
         start = rng.random() * total
         ids: list[str] = []
         for position in range(replies + 1):

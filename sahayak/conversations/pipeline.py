@@ -64,7 +64,8 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
             # first message) committed first. The next round reads the winner's rows.
             logger.info("receive: retrying after a concurrent insert (attempt %d)", attempt + 1)
             continue
-        if result.created_conversation and (inbound.references or inbound.external_id):
+        in_batch = transaction.get_connection().in_atomic_block
+        if result.created_conversation and inbound.external_id and not in_batch:
             result = _rejoined(result)
         return result
     existing = _existing(inbound)
@@ -74,9 +75,9 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
 
 
 def _rejoined(result: ReceiveResult) -> ReceiveResult:
-    """If a concurrent delivery split this thread, join it again. Run after the commit it
-    catches every race; inside a caller's transaction the caller checks once more after
-    committing (see connectors.email.inbound.ingest_many)."""
+    """After the commit: if a concurrent delivery split this thread, join it again. A
+    caller storing inside its own transaction checks after its commit instead
+    (see connectors.email.inbound.ingest_many)."""
     from .threads import rejoin_split_thread
 
     kept = rejoin_split_thread(result.message.pk)

@@ -10,6 +10,7 @@ older one (an ordinary, undoable merge recorded in the event trail).
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from django.db import transaction
 
@@ -25,16 +26,60 @@ def rejoin_split_thread(message_id: int) -> Conversation | None:
     Call after the message is committed. Returns the conversation that was kept, or None
     when nothing was split.
     """
-    message = Message.objects.select_related("conversation").get(pk=message_id)
-    own = message.conversation
-    if own.merged_into_id or message.metadata.get("follows_conversation"):
-        return None  # deliberately a new conversation (a reply to a closed one)
-    other = _other_conversation(message)
-    if other is None:
-        return None
+    return rejoin_split_threads([message_id]).get(message_id)
+
+
+def rejoin_split_threads(message_ids: list[int]) -> dict[int, Conversation]:
+    """The same for a committed batch, in four queries when nothing was split."""
+    if not message_ids:
+        return {}
+    rows = list(
+        Message.objects.filter(pk__in=message_ids).values_list(
+            "pk", "channel", "external_id", "conversation_id", "metadata"
+        )
+    )
+    refs: dict[int, list[str]] = defaultdict(list)
+    for pk, ref in ThreadReference.objects.filter(message_id__in=message_ids).values_list(
+        "message_id", "ref"
+    ):
+        refs[pk].append(ref)
+    all_refs = {r for values in refs.values() for r in values}
+    own_ids = {row[2] for row in rows if row[2]}
+    channels = {row[1] for row in rows}
+    parents: dict[tuple[str, str], set[int]] = defaultdict(set)
+    if all_refs:
+        for channel, external_id, conversation_id in Message.objects.filter(
+            channel__in=channels, external_id__in=all_refs
+        ).values_list("channel", "external_id", "conversation_id"):
+            parents[(channel, external_id)].add(conversation_id)
+    siblings: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for channel, ref, conversation_id in ThreadReference.objects.filter(
+        channel__in=channels, ref__in=all_refs | own_ids
+    ).values_list("channel", "ref", "conversation_id"):
+        siblings[(channel, ref)].add(conversation_id)
+    kept: dict[int, Conversation] = {}
+    for pk, channel, external_id, own, metadata in rows:
+        if (metadata or {}).get("follows_conversation"):
+            continue  # deliberately a new conversation (a reply to a closed one)
+        candidates: set[int] = set()
+        for ref in refs[pk]:
+            candidates |= parents[(channel, ref)] | siblings[(channel, ref)]
+        if external_id:
+            candidates |= siblings[(channel, external_id)]
+        candidates.discard(own)
+        if candidates:
+            found = _merge(own, min(candidates))
+            if found is not None:
+                kept[pk] = found
+    return kept
+
+
+def _merge(own_id: int, other_id: int) -> Conversation | None:
+    own = Conversation.objects.get(pk=own_id)
+    other = Conversation.objects.get(pk=other_id)
     while other.merged_into_id:
         other = Conversation.objects.get(pk=other.merged_into_id)
-    if other.pk == own.pk or other.status == Status.CLOSED:
+    if own.merged_into_id or other.pk == own.pk or other.status == Status.CLOSED:
         return None
     older, newer = sorted((own, other), key=lambda c: c.pk)
     try:
@@ -44,29 +89,3 @@ def rejoin_split_thread(message_id: int) -> Conversation | None:
         return None  # the other delivery rejoined them first
     logger.info("rejoined conversation #%s into #%s (split thread)", newer.pk, older.pk)
     return older
-
-
-def _other_conversation(message: Message) -> Conversation | None:
-    refs = list(ThreadReference.objects.filter(message=message).values_list("ref", flat=True))
-    if refs:
-        parent = (
-            Message.objects.filter(channel=message.channel, external_id__in=refs)
-            .exclude(conversation_id=message.conversation_id)
-            .select_related("conversation")
-            .order_by("id")
-            .first()
-        )
-        if parent is not None:
-            return parent.conversation
-    if message.external_id:
-        refs.append(message.external_id)
-    if not refs:
-        return None
-    sibling = (
-        ThreadReference.objects.filter(channel=message.channel, ref__in=refs)
-        .exclude(conversation_id=message.conversation_id)
-        .select_related("conversation")
-        .order_by("id")
-        .first()
-    )
-    return sibling.conversation if sibling else None

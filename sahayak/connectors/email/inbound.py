@@ -29,7 +29,7 @@ from sahayak.conversations.models import Inbox, Message
 from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.conversations.services import send_automatic
 from sahayak.conversations.text import html_to_text
-from sahayak.conversations.threads import rejoin_split_thread
+from sahayak.conversations.threads import rejoin_split_threads
 
 from .mailboxes import CHANNEL, inbox_for_address
 from .parsing import ParsedMail, parse_message
@@ -74,7 +74,10 @@ def ingest(
     prepared = prepare(raw, inbox=inbox, recipients=recipients)
     if isinstance(prepared, IngestOutcome):
         return prepared
-    return _store(prepared)  # receive() rejoins a split thread itself outside a transaction
+    outcome = _store(prepared)
+    if transaction.get_connection().in_atomic_block:
+        after_commit([outcome])  # receive() leaves this to whoever commits
+    return outcome
 
 
 def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | Exception]:
@@ -88,8 +91,7 @@ def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | 
                 if isinstance(prepared, IngestOutcome):
                     results.append(prepared)
                     continue
-                with transaction.atomic():
-                    results.append(_store(prepared))
+                results.append(_store(prepared))  # receive() has its own savepoint
             except (MailRejected, MailDeferred) as exc:
                 results.append(exc)
     after_commit([r for r in results if isinstance(r, IngestOutcome)])
@@ -142,6 +144,8 @@ def _route(parsed: ParsedMail, inbox: Inbox | None, recipients: Sequence[str]) -
     token = ""
     found: Inbox | None = inbox
     for address in candidates:
+        if found is not None and "+" not in address.partition("@")[0]:
+            continue  # the inbox is known: only a +token address can tell more
         hit = inbox_for_address(address)
         if hit is None or (found is not None and hit[0].pk != found.pk):
             continue
@@ -296,8 +300,8 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
 
 def after_commit(outcomes: Iterable[IngestOutcome]) -> None:
     """Rejoin threads that a concurrent delivery may have split (see conversations.threads)."""
-    for outcome in outcomes:
-        if outcome.created_conversation and outcome.message_id is not None:
-            kept = rejoin_split_thread(outcome.message_id)
-            if kept is not None:
-                outcome.conversation_id = kept.pk
+    created = {
+        o.message_id: o for o in outcomes if o.created_conversation and o.message_id is not None
+    }
+    for message_id, kept in rejoin_split_threads(list(created)).items():
+        created[message_id].conversation_id = kept.pk
