@@ -64,7 +64,7 @@ def _accuracy(threads: list[list[str]]) -> tuple[int, int, int]:
         for message_id in ids:
             owners[where[message_id]].add(number)
     right = split = shared = 0
-    for number, ids in enumerate(threads):
+    for ids in threads:
         conversations = {where[m] for m in ids}
         if len(conversations) > 1:
             split += 1

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, contacts, conversation, inbox
+from .views import account, contacts, conversation, inbox, mailboxes
 
 app_name = "web"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         name="message",
     ),
     path("c/<int:conversation_id>/side/", conversation.side_fragment, name="side"),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/original/",
+        conversation.raw_email,
+        name="raw_email",
+    ),
     path("c/<int:conversation_id>/reply/", conversation.post_reply, name="reply"),
     path("c/<int:conversation_id>/update/", conversation.update_properties, name="update"),
     path("c/<int:conversation_id>/merge/", conversation.merge, name="merge"),
@@ -44,6 +49,9 @@ urlpatterns = [
         name="organization",
     ),
     path("profile/", account.profile, name="profile"),
+    path("settings/mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
+    path("settings/mailboxes/new/", mailboxes.mailbox_edit, name="mailbox_new"),
+    path("settings/mailboxes/<int:inbox_id>/", mailboxes.mailbox_edit, name="mailbox"),
     path("notifications/", account.notification_list, name="notifications"),
     path("notifications/read/", account.notifications_read, name="notifications_read"),
     path(

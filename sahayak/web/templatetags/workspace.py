@@ -99,3 +99,13 @@ def status_label(value: str) -> str:
 @register.filter
 def priority_label(value: str) -> str:
     return _label(Priority, value)
+
+
+@register.filter
+def folded(message: Any) -> tuple[str, str]:
+    """(new text, quoted reply or signature) of a message; the second part may be empty."""
+    text = message.text or ""
+    offset = (message.metadata or {}).get("fold_at")
+    if isinstance(offset, int) and 0 < offset < len(text):
+        return text[:offset].rstrip(), text[offset:]
+    return text, ""

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -279,6 +280,22 @@ def unlink(request: HttpRequest, conversation_id: int, other_id: int) -> HttpRes
     other = conversation_for(request, other_id)
     services.unlink_conversations(a=conversation, b=other, actor=agent(request))
     return _done(request, conversation, "sahayak:side")
+
+
+@login_required
+def raw_email(request: HttpRequest, conversation_id: int, message_id: int) -> FileResponse:
+    """The email exactly as it arrived (for headers, or to forward it elsewhere)."""
+    conversation = conversation_for(request, conversation_id)
+    message = get_object_or_404(Message, pk=message_id, conversation=conversation)
+    path = (message.metadata.get("email") or {}).get("raw")
+    if not path or not default_storage.exists(path):
+        raise Http404(_("The original of this message is not kept."))
+    return FileResponse(
+        default_storage.open(path, "rb"),
+        as_attachment=True,
+        filename=f"message-{message.pk}.eml",
+        content_type="message/rfc822",
+    )
 
 
 @login_required

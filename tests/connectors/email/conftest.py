@@ -196,3 +196,13 @@ def dovecot() -> Iterator[Dovecot]:
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def web(admin: Any) -> Any:
+    """A browser-like client signed in as the admin."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin)
+    return client

@@ -1,0 +1,52 @@
+"""Mailbox settings (supervisors and admins): addresses, team, threading, IMAP and SMTP."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from sahayak.connectors.email.mailboxes import (
+    CHANNEL,
+    MailboxError,
+    MailboxSettings,
+    save_mailbox,
+    settings_of,
+)
+from sahayak.conversations.models import Inbox
+
+from ..mailbox_forms import MailboxForm
+from .common import agent, login_required
+
+
+def _manager(request: HttpRequest) -> None:
+    if not agent(request).sees_everything:
+        raise PermissionDenied(_("Only supervisors and admins manage mailboxes."))
+
+
+@login_required
+def mailbox_list(request: HttpRequest) -> HttpResponse:
+    _manager(request)
+    inboxes = Inbox.objects.filter(channel=CHANNEL).select_related("team").order_by("name")
+    rows = [(inbox, settings_of(inbox)) for inbox in inboxes]
+    return render(request, "web/mailboxes.html", {"rows": rows})
+
+
+@login_required
+def mailbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpResponse:
+    _manager(request)
+    inbox = get_object_or_404(Inbox, pk=inbox_id, channel=CHANNEL) if inbox_id else None
+    defaults = settings_of(inbox) if inbox else MailboxSettings(name="", address="")
+    form = MailboxForm(request.POST or None, initial=MailboxForm.initial_from(defaults))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_mailbox(form.to_settings(), inbox)
+        except MailboxError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Mailbox %(name)s saved.") % {"name": saved.name})
+            return redirect("web:mailboxes")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "web/mailbox_form.html", {"form": form, "inbox": inbox}, status=status)
