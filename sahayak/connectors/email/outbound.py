@@ -75,14 +75,14 @@ def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
     if thread:
         mime["In-Reply-To"] = f"<{thread[-1]}>"
         mime["References"] = " ".join(f"<{ref}>" for ref in thread)
-    if message.locale:
-        mime["Content-Language"] = message.locale
     if message.automatic:
         mime["Auto-Submitted"] = "auto-replied"
         mime["X-Auto-Response-Suppress"] = "All"
     text, html = _render(message)
-    mime.set_content(text)
+    mime.set_content(text)  # (clears Content-* headers: they come after)
     mime.add_alternative(html, subtype="html")
+    if message.locale:
+        mime["Content-Language"] = message.locale
     for item in message.attachments:
         with default_storage.open(item["path"], "rb") as handle:
             content = handle.read()
