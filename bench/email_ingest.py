@@ -30,11 +30,10 @@ from sahayak.connectors.email.mailboxes import (  # noqa: E402
 )
 from sahayak.conversations.models import Conversation, Inbox, Message  # noqa: E402
 
-_inbox_id = 0
 
-
-def _work(batch: list[bytes]) -> tuple[int, int]:
-    inbox = Inbox.objects.get(pk=_inbox_id)
+def _work(job: tuple[int, list[bytes]]) -> tuple[int, int]:
+    inbox_id, batch = job
+    inbox = Inbox.objects.get(pk=inbox_id)
     results = ingest_many(batch, inbox=inbox)
     stored = sum(isinstance(r, IngestOutcome) for r in results)
     return stored, len(results) - stored
@@ -76,7 +75,6 @@ def _accuracy(threads: list[list[str]]) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    global _inbox_id
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=10_000)
     parser.add_argument("--processes", type=int, default=2)
@@ -87,7 +85,6 @@ def main() -> None:
     inbox = Inbox.objects.filter(channel=CHANNEL).first() or save_mailbox(
         MailboxSettings(name="Bench", address=SUPPORT)
     )
-    _inbox_id = inbox.pk
     mails, threads = thread_corpus(args.mails, seed=11)
     replies = sum(len(t) - 1 for t in threads)
     size = sum(len(m) for m in mails)
@@ -96,11 +93,13 @@ def main() -> None:
         f"{size / len(mails) / 1024:.1f} KiB average) on {connection.vendor}, "
         f"{args.processes} processes, batches of {args.batch}"
     )
-    batches = [mails[i : i + args.batch] for i in range(0, len(mails), args.batch)]
-    connections.close_all()  # each forked worker opens its own
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(args.processes) as pool:
-        counts = pool.map(_work, batches, chunksize=1)
+    jobs = [(inbox.pk, mails[i : i + args.batch]) for i in range(0, len(mails), args.batch)]
+    connections.close_all()
+    # Spawned, not forked: a forked child would inherit the connection pool's dead threads.
+    with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
+        pool.map(_work, jobs[:0])  # start the workers before the clock
+        started = time.perf_counter()
+        counts = pool.map(_work, jobs, chunksize=1)
     elapsed = time.perf_counter() - started
     stored = sum(c[0] for c in counts)
     refused = sum(c[1] for c in counts)

@@ -17,4 +17,12 @@ echo "-- conversation creation over HTTP (wrk, 8 in flight)"
 SAHAYAK_DATA_DIR="$(mktemp -d)" $PY bench/api_create.py --seconds 5 --web-workers 1
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)" -c "CREATE DATABASE sahayak_create_ci"
 DATABASE_URL=$PG/sahayak_create_ci $PY bench/api_create.py --seconds 5 --web-workers 2
-psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)"
+echo "-- email ingestion (1,000 generated mails) on SQLite and PostgreSQL"
+MAIL_DIR="$(mktemp -d)"
+SAHAYAK_DATA_DIR="$MAIL_DIR" .venv/bin/sahayak migrate -v0
+SAHAYAK_DATA_DIR="$MAIL_DIR" $PY bench/email_ingest.py --mails 1000
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_mail_ci WITH (FORCE)" -c "CREATE DATABASE sahayak_mail_ci"
+DATABASE_URL=$PG/sahayak_mail_ci .venv/bin/sahayak migrate -v0
+DATABASE_URL=$PG/sahayak_mail_ci $PY bench/email_ingest.py --mails 1000
+rm -rf "$MAIL_DIR"
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_mail_ci WITH (FORCE)"

@@ -51,7 +51,7 @@ def rejoin_split_threads(message_ids: list[int]) -> dict[int, Conversation]:
         for channel, external_id, conversation_id in Message.objects.filter(
             channel__in=channels, external_id__in=all_refs
         ).values_list("channel", "external_id", "conversation_id"):
-            parents[(channel, external_id)].add(conversation_id)
+            parents[(channel, external_id or "")].add(conversation_id)
     siblings: dict[tuple[str, str], set[int]] = defaultdict(set)
     for channel, ref, conversation_id in ThreadReference.objects.filter(
         channel__in=channels, ref__in=all_refs | own_ids

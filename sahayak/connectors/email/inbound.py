@@ -207,7 +207,7 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
     window = None
     if replied and config.get("subject_threading", True):
         window = timedelta(days=int(config.get("subject_window_days", 7)))
-    email_meta = {
+    email_meta: dict[str, object] = {
         "from": parsed.from_address,
         "to": parsed.to[:20],
         "cc": parsed.cc[:20],
