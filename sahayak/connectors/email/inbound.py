@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -37,6 +39,8 @@ from .quotes import fold_offset
 from .thread_ids import conversation_from_token, strip_subject, subject_key, subject_number
 
 logger = logging.getLogger(__name__)
+
+BATCH_ATTEMPTS = 4
 
 
 class MailRejected(Exception):
@@ -82,7 +86,27 @@ def ingest(
 
 def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | Exception]:
     """Store a batch in one transaction (one commit for many messages); each message's own
-    failure is returned in its place and rolls back only that message."""
+    failure is returned in its place and rolls back only that message.
+
+    Two batches creating the same new customers in another order can deadlock on
+    PostgreSQL; the loser's batch is rolled back whole and tried again.
+    """
+    raws = list(raws)
+    for attempt in range(BATCH_ATTEMPTS):
+        try:
+            results = _ingest_batch(raws, inbox)
+        except OperationalError:
+            if attempt + 1 == BATCH_ATTEMPTS:
+                raise
+            logger.info("email batch rolled back (lock conflict); retrying")
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+            continue
+        after_commit([r for r in results if isinstance(r, IngestOutcome)])
+        return results
+    raise AssertionError("unreachable")
+
+
+def _ingest_batch(raws: list[bytes], inbox: Inbox) -> list[IngestOutcome | Exception]:
     results: list[IngestOutcome | Exception] = []
     with transaction.atomic():
         for raw in raws:
@@ -94,7 +118,6 @@ def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | 
                 results.append(_store(prepared))  # receive() has its own savepoint
             except (MailRejected, MailDeferred) as exc:
                 results.append(exc)
-    after_commit([r for r in results if isinstance(r, IngestOutcome)])
     return results
 
 
