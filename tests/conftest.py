@@ -57,6 +57,14 @@ def outsider(db: Any) -> Any:
 
 
 @pytest.fixture
+def web(admin: Any) -> Client:
+    """A browser-like client signed in as the admin."""
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
 def api_inbox(db: Any) -> Any:
     return InboxFactory(name="API", channel="api")
 

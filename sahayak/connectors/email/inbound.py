@@ -201,12 +201,17 @@ def _report_reason(parsed: ParsedMail) -> str:
     return " ".join(p for p in parts if p) or _("The receiving server refused the message.")
 
 
+def _sender_key(kind: str, sender: str) -> str:
+    """A cache key per sender (hashed: addresses may hold characters keys may not)."""
+    return f"{kind}:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
+
+
 def _check_rate(sender: str) -> None:
     """A sender (or a mail loop) writing faster than the limit is asked to come back."""
     limit = settings.SAHAYAK_EMAIL_SENDER_RATE
     if limit <= 0:
         return
-    key = f"mailrate:{hashlib.sha1(sender.encode()).hexdigest()}"  # noqa: S324 - a cache key
+    key = _sender_key("mailrate", sender)
     try:
         count = cache.incr(key)
     except ValueError:
@@ -309,7 +314,7 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
     inbox = prepared.inbound.inbox
     if not inbox.config.get("auto_reply") or prepared.parsed.automated:
         return
-    key = f"mailack:{hashlib.sha1(prepared.parsed.from_address.encode()).hexdigest()}"  # noqa: S324
+    key = _sender_key("mailack", prepared.parsed.from_address)
     if not cache.add(key, 1, timeout=settings.SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL):
         return
     conversation = result.conversation

@@ -87,7 +87,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     parsed = ParsedMail(
         message_id=ids[0] if ids else _synthetic_id(raw),
         synthetic_id=not ids,
-        subject=header.text("Subject"),
+        subject=header.raw("Subject"),
         from_name=name,
         from_address=address,
         to=_addresses(header.all("To")),
@@ -129,9 +129,6 @@ class _Headers:
 
     def all(self, name: str) -> list[str]:
         return [_raw_str(v, self.hint) for v in self.values.get(name.lower(), [])]
-
-    def text(self, name: str) -> str:
-        return self.raw(name)
 
 
 def _raw_str(value: object, hint: str | None = None) -> str:

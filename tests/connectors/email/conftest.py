@@ -29,14 +29,9 @@ from sahayak.connectors.email.mailboxes import (
     save_mailbox,
 )
 from sahayak.connectors.email.smtp_server import make_controller
+from tests.e2e.helpers import free_port
 
 from .corpus import SUPPORT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -196,13 +191,3 @@ def dovecot() -> Iterator[Dovecot]:
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
     shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def web(admin: Any) -> Any:
-    """A browser-like client signed in as the admin."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(admin)
-    return client

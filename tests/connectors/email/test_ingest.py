@@ -29,6 +29,19 @@ def conversation_of(outcome: Any) -> Conversation:
     return Conversation.objects.get(pk=outcome.conversation_id)
 
 
+def sent_reply(conversation_id: int, author: Any, external_id: str) -> Message:
+    """A reply we sent earlier with ``external_id`` as its Message-ID."""
+    return Message.objects.create(
+        conversation_id=conversation_id,
+        direction=Direction.OUTBOUND,
+        channel="email",
+        author_user=author,
+        text="We are on it",
+        external_id=external_id,
+        delivery_status=DeliveryStatus.SENT,
+    )
+
+
 def test_a_message_is_stored_once_however_often_it_arrives(mailbox: Any) -> None:
     first = ingest(corpus.plain())
     again = ingest(corpus.plain())
@@ -79,15 +92,7 @@ def test_two_replies_to_a_message_never_seen_share_a_conversation(mailbox: Any) 
 
 def test_reply_to_our_sent_message_threads_by_its_message_id(mailbox: Any, admin: Any) -> None:
     root = ingest(corpus.plain())
-    sent = Message.objects.create(
-        conversation_id=root.conversation_id,
-        direction=Direction.OUTBOUND,
-        channel="email",
-        author_user=admin,
-        text="We are on it",
-        external_id="sahayak.1.2.x@shop.example",
-        delivery_status=DeliveryStatus.SENT,
-    )
+    sent = sent_reply(root.conversation_id, admin, "sahayak.1.2.x@shop.example")
     answer = ingest(
         corpus.reply(
             "Thanks",
@@ -274,15 +279,7 @@ def test_a_sender_over_the_rate_limit_is_deferred_not_lost(mailbox: Any, setting
 
 def test_a_bounce_marks_our_message_failed_and_opens_nothing(mailbox: Any, admin: Any) -> None:
     root = ingest(corpus.plain())
-    sent = Message.objects.create(
-        conversation_id=root.conversation_id,
-        direction=Direction.OUTBOUND,
-        channel="email",
-        author_user=admin,
-        text="Reply",
-        external_id="sahayak.9.9.abc@shop.example",
-        delivery_status=DeliveryStatus.SENT,
-    )
+    sent = sent_reply(root.conversation_id, admin, "sahayak.9.9.abc@shop.example")
     outcome = ingest(corpus.dsn(sent.external_id))
     assert outcome.status == "report"
     sent.refresh_from_db()

@@ -120,7 +120,7 @@ def test_workspace_mailbox_pages_for_managers_only(web: Client, outsider: Any) -
 
 
 def test_timeline_folds_the_quote_and_links_the_original(
-    web: Client, mailbox: Any, outsider: Any
+    web: Client, mailbox: Any, outsider: Any, private_team: Any
 ) -> None:
     outcome = ingest(
         corpus.reply(
@@ -135,18 +135,10 @@ def test_timeline_folds_the_quote_and_links_the_original(
     original = web.get(f"/c/{outcome.conversation_id}/m/{outcome.message_id}/original/")
     assert original.status_code == 200
     assert b"".join(original.streaming_content).startswith(b"From: Asha Rao")
-    mailbox.team = _private_team()
-    mailbox.save()
     conversation = Message.objects.get(pk=outcome.message_id).conversation
-    conversation.team = mailbox.team
+    conversation.team = private_team
     conversation.save()
     stranger = Client()
     stranger.force_login(outsider)
     url = f"/c/{outcome.conversation_id}/m/{outcome.message_id}/original/"
     assert stranger.get(url).status_code == 404
-
-
-def _private_team() -> Any:
-    from tests.factories import TeamFactory
-
-    return TeamFactory(name="Private mail", is_private=True)

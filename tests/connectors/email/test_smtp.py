@@ -15,6 +15,7 @@ from sahayak.connectors.email.thread_ids import conversation_from_token
 from sahayak.conversations.delivery import deliver
 from sahayak.conversations.models import Conversation, DeliveryStatus, Message
 from sahayak.conversations.services import reply
+from tests.e2e.helpers import free_port
 
 from . import corpus
 
@@ -147,8 +148,6 @@ def test_temporary_smtp_failure_retries_and_permanent_one_fails_with_the_reason(
 def test_unreachable_relay_is_retried(
     settings: Any, conversation: Conversation, admin: Any
 ) -> None:
-    from .conftest import free_port
-
     settings.SAHAYAK_SMTP_URL = f"smtp://127.0.0.1:{free_port()}?security=none"
     message = reply(conversation=conversation, author=admin, text="Hello")
     assert deliver(message.pk) == DeliveryStatus.RETRYING
