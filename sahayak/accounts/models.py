@@ -24,6 +24,8 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     locale = models.CharField(_("language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # Heartbeat of the agent's open workspace: chat visitors see whether anyone is there.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects: AgentManager = AgentManager()  # type: ignore[misc]
 

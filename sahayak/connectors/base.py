@@ -52,6 +52,9 @@ class ChannelAdapter(ABC):
     """One channel's outbound half. Inbound parsing lives beside it in the same package."""
 
     kind: str = ""
+    # True: deliver in the process that stored the reply, right after its commit (live
+    # channels); the background worker only retries. False: the worker sends it.
+    instant: bool = False
 
     @abstractmethod
     def send(self, message: OutboundMessage) -> SendResult:

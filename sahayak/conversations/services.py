@@ -80,15 +80,18 @@ def reply(
 
 
 @transaction.atomic
-def send_automatic(*, conversation: Conversation, text: str, html: str = "", kind: str) -> Message:
-    """A message the system sends on its own (an acknowledgement): delivered like a reply,
-    but it is no one's first response and leaves the customer waiting."""
+def send_automatic(
+    *, conversation: Conversation, text: str, html: str = "", kind: str, channel: str = ""
+) -> Message:
+    """A message the system sends on its own (an acknowledgement, a chat transcript by
+    email): delivered like a reply, but it is no one's first response and leaves the
+    customer waiting."""
     from .delivery import schedule_delivery
 
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.OUTBOUND,
-        channel=conversation.channel,
+        channel=channel or conversation.channel,
         text=text,
         html=sanitize_html(html),
         metadata={"automatic": kind},
