@@ -4,7 +4,7 @@ HTTP requests run through Django's synchronous handler on a pool of warm threads
 (a2wsgi): one thread hop per request, and each thread keeps its database connection.
 Django's own async path would hop between the event loop and threads for every
 middleware hook of a sync application, costing several milliseconds per request.
-Websockets go to Channels consumers (agent live updates, presence).
+Websockets go to Channels consumers (agent live updates and presence, chat visitors).
 """
 
 import os
@@ -20,9 +20,11 @@ django_http = get_wsgi_application()  # sets Django up before the consumers are 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
+from sahayak.connectors.chat.consumer import VisitorConsumer  # noqa: E402
+from sahayak.realtime.consumers import AgentConsumer  # noqa: E402
 from sahayak.realtime.publish import remember_server_loop  # noqa: E402
-from sahayak.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
@@ -30,8 +32,17 @@ router = ProtocolTypeRouter(
             django_http,  # type: ignore[arg-type]
             workers=int(os.environ.get("SAHAYAK_HTTP_THREADS", "4")),
         ),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": URLRouter(
+            [
+                # Agents: only from Sahayak's own host, signed in.
+                path(
+                    "ws/agent/",
+                    AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi())),
+                ),
+                # Visitors come from the business's sites: the consumer checks the inbox's
+                # allowed origins.
+                path("ws/chat/<str:public_key>/", VisitorConsumer.as_asgi()),
+            ]
         ),
     }
 )

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sahayak.contacts",
     "sahayak.conversations",
     "sahayak.connectors",
+    "sahayak.connectors.chat",
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
@@ -236,6 +237,18 @@ SAHAYAK_DELIVERY_MAX_ATTEMPTS = env_int("SAHAYAK_DELIVERY_MAX_ATTEMPTS", 8)
 SAHAYAK_DELIVERY_TIMEOUT = float(os.environ.get("SAHAYAK_DELIVERY_TIMEOUT", "10"))
 # How long a worker owns a send; after that a dead worker's send is picked up again.
 SAHAYAK_DELIVERY_LEASE_SECONDS = env_int("SAHAYAK_DELIVERY_LEASE_SECONDS", 120)
+
+# --- Live chat -----------------------------------------------------------------------------
+SAHAYAK_CHAT_MAX_CHARS = env_int("SAHAYAK_CHAT_MAX_CHARS", 5000)
+# Messages (and uploads) per visitor per minute; more are refused and resent by the widget.
+SAHAYAK_CHAT_RATE = env_int("SAHAYAK_CHAT_RATE", 30)
+SAHAYAK_CHAT_UPLOAD_BYTES = env_int("SAHAYAK_CHAT_UPLOAD_BYTES", 10 * 1024 * 1024)
+SAHAYAK_CHAT_UPLOAD_TYPES = env_list(
+    "SAHAYAK_CHAT_UPLOAD_TYPES",
+    "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
+)
+# A visitor or agent not heard from for this long counts as gone (offline replies by email).
+SAHAYAK_CHAT_ONLINE_SECONDS = env_int("SAHAYAK_CHAT_ONLINE_SECONDS", 90)
 
 # --- Email --------------------------------------------------------------------------------
 # The whole raw message, attachments included; bigger mail is refused with 552.

@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from sahayak.api.api import api
+from sahayak.connectors.chat import views as chat_views
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -13,6 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("form/", include("sahayak.connectors.webform.urls")),
+    path("widget.js", chat_views.widget_js, name="widget_js"),
+    path("widget.css", chat_views.widget_css, name="widget_css"),
+    path("chat/", include("sahayak.connectors.chat.urls")),
     path("healthz", health),
     path("", include("sahayak.web.urls")),
 ]

@@ -13,6 +13,7 @@ ADAPTERS: dict[str, str] = {
     "webform": "sahayak.connectors.webform.adapter.WebFormAdapter",
     "api": "sahayak.connectors.api.adapter.ApiChannelAdapter",
     "email": "sahayak.connectors.email.outbound.EmailAdapter",
+    "chat": "sahayak.connectors.chat.outbound.ChatAdapter",
 }
 
 
