@@ -228,6 +228,27 @@ CHANNELS = [
 ]
 
 
+# The demo's chat runs on any site (a real inbox lists its sites), greets in five languages.
+CHAT_CONFIG = {
+    "allowed_origins": ["*"],
+    "color": "#0b6e4f",
+    "title": "Sahayak Support",
+    "prechat": "optional",
+    "greeting": {
+        "en": "Hi! How can we help you today?",
+        "fr": "Bonjour ! Comment pouvons-nous vous aider ?",
+        "hi": "नमस्ते! हम आपकी क्या मदद कर सकते हैं?",
+        "bn": "নমস্কার! আমরা আপনাকে কীভাবে সাহায্য করতে পারি?",
+        "el": "Γεια σας! Πώς μπορούμε να σας βοηθήσουμε;",
+    },
+}
+
+
+def chat_key() -> str:
+    inbox = Inbox.objects.filter(channel="chat").order_by("id").first()
+    return inbox.public_key if inbox else ""
+
+
 def already_loaded() -> bool:
     return Inbox.objects.filter(name="Website form", channel="webform").exists()
 
@@ -251,6 +272,8 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
     inboxes = {
         kind: Inbox.objects.create(name=name, channel=kind, team=support) for kind, name in CHANNELS
     }
+    inboxes["chat"].config = CHAT_CONFIG
+    inboxes["chat"].save(update_fields=["config"])
     orgs = [Organization.objects.create(name=n, domain=d) for n, d in ORGS]
     progress("agents, teams, inboxes and organizations")
 
@@ -290,6 +313,7 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
         "password": DEMO_PASSWORD,
         "token": secret,
         "form_url": f"/form/{inboxes['webform'].public_key}/",
+        "chat_key": inboxes["chat"].public_key,
     }
 
 

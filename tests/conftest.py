@@ -3,14 +3,18 @@ of a private team, so permission checks come for free."""
 
 from __future__ import annotations
 
+import email
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
+from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import translation
@@ -19,6 +23,7 @@ from sahayak.accounts.models import Role
 from sahayak.accounts.services import create_api_token
 from sahayak.conversations.inbound import InboundMessage
 
+from .e2e.helpers import free_port
 from .factories import InboxFactory, TeamFactory, UserFactory
 
 
@@ -157,3 +162,32 @@ def webhook_server() -> Iterator[tuple[str, Recorder]]:
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", recorder
     server.shutdown()
     server.server_close()
+
+
+@dataclass
+class Sink:
+    """An SMTP server that keeps what it is sent; ``answer`` scripts its reply to DATA."""
+
+    port: int
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.answers:
+            return self.answers.pop(0)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def parsed(self, index: int = -1) -> Message:
+        return email.message_from_bytes(self.messages[index][2], policy=default_policy)
+
+
+@pytest.fixture
+def smtp_sink(settings: Any) -> Iterator[Sink]:
+    port = free_port()
+    sink = Sink(port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
+    controller.start()
+    settings.SAHAYAK_SMTP_URL = f"smtp://127.0.0.1:{port}?security=none"
+    yield sink
+    controller.stop()

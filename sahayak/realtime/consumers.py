@@ -13,6 +13,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 
 from sahayak.accounts.models import User
 from sahayak.conversations.models import Conversation
@@ -21,12 +22,19 @@ from sahayak.conversations.permissions import can_view_conversation, hidden_team
 from . import groups
 
 HIDDEN_TEAMS_TTL = 60.0
+# An open workspace stamps its agent's last_seen_at this often (chat shows "online" by it).
+SEEN_EVERY = 30.0
 UNAUTHENTICATED = 4401
 
 
 @database_sync_to_async
 def _hidden_teams(user: User) -> set[int]:
     return set(hidden_team_ids(user))
+
+
+@database_sync_to_async
+def _seen(user_id: int) -> None:
+    User.objects.filter(pk=user_id).update(last_seen_at=timezone.now())
 
 
 @database_sync_to_async
@@ -40,6 +48,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     watching: int | None = None
     hidden: set[int]
     hidden_at = 0.0
+    seen_at = float("-inf")
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -52,6 +61,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(groups.AGENTS, self.channel_name)
         await self.channel_layer.group_add(groups.user(user.pk), self.channel_name)
         await self.accept()
+        await self._still_here()
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
@@ -66,6 +76,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             return
         kind = content.get("type")
+        await self._still_here()
         if kind == "watch":
             await self._watch(content.get("conversation_id"))
         elif kind == "unwatch":
@@ -111,6 +122,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 "sender": self.channel_name,
             },
         )
+
+    async def _still_here(self) -> None:
+        if time.monotonic() - self.seen_at > SEEN_EVERY:
+            self.seen_at = time.monotonic()
+            await _seen(self.user.pk)
 
     # --- from the channel layer --------------------------------------------------------
 

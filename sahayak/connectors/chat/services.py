@@ -428,3 +428,19 @@ def sessions_of(conversation: Conversation) -> list[ChatSession]:
         )
     )
 
+
+def visitor_of(conversation: Conversation) -> dict[str, Any] | None:
+    """Where the chat visitor is, for the agent's side panel (None for other channels)."""
+    if conversation.channel != "chat":
+        return None
+    session = (
+        ChatSession.objects.filter(conversation=conversation).order_by("-last_seen_at").first()
+    )
+    if session is None:
+        return None
+    return {
+        **{key: session.context.get(key, "") for key in CONTEXT_KEYS},
+        "online": is_online(session),
+        "last_seen_at": session.last_seen_at,
+        "verified": bool(session.verified_user_id),
+    }

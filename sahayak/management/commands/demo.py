@@ -24,6 +24,13 @@ class Command(BaseCommand):
         self._how_to_log_in()
 
     def _how_to_log_in(self) -> None:
+        key = demo.chat_key()
+        if key:
+            self.stdout.write(
+                f"  Live chat preview: http://127.0.0.1:8000/chat/{key}/preview\n"
+                '  Embed it on a site: <script src="http://127.0.0.1:8000/widget.js" '
+                f'data-inbox="{key}" async></script>'
+            )
         self.stdout.write(
             "  Agent workspace: http://127.0.0.1:8000/ as admin@example.com "
             f"(user name: admin, password: {demo.DEMO_PASSWORD}); admin: /admin/\n"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sahayak.accounts.models import Team, User
+from sahayak.connectors.chat.services import visitor_of
 from sahayak.conversations import services
 from sahayak.conversations.models import (
     Attachment,
@@ -59,6 +60,7 @@ def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str,
     return {
         "c": conversation,
         "customer": panel,
+        "visitor": visitor_of(conversation),
         "agents": active_agents(),
         "teams": Team.objects.exclude(pk__in=hidden_team_ids(user)).order_by("name"),
         "statuses": Status.choices,

@@ -4,7 +4,6 @@ what we receive, and a Dovecot IMAP server with a test user."""
 from __future__ import annotations
 
 import contextlib
-import email
 import os
 import shutil
 import signal
@@ -13,14 +12,11 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
-from email.policy import default as default_policy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from sahayak.connectors.email.mailboxes import (
     MailboxSettings,
@@ -47,35 +43,6 @@ def _fresh_caches() -> Iterator[None]:
 @pytest.fixture
 def mailbox(db: Any) -> Any:
     return save_mailbox(MailboxSettings(name="Shop support", address=SUPPORT, from_name="Shop"))
-
-
-@dataclass
-class Sink:
-    """An SMTP server that keeps what it is sent; ``answer`` scripts its reply to DATA."""
-
-    port: int
-    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.answers:
-            return self.answers.pop(0)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-    def parsed(self, index: int = -1) -> Message:
-        return email.message_from_bytes(self.messages[index][2], policy=default_policy)
-
-
-@pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[Sink]:
-    port = free_port()
-    sink = Sink(port)
-    controller = Controller(sink, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
-    controller.start()
-    settings.SAHAYAK_SMTP_URL = f"smtp://127.0.0.1:{port}?security=none"
-    yield sink
-    controller.stop()
 
 
 @pytest.fixture

@@ -179,7 +179,10 @@
   if (!window.WebSocket || !me) return;
   connect();
   bindSelectAll();
-  setInterval(function () { if (convId) send({ type: "viewing" }); renderPresence(); }, 20000);
+  setInterval(function () {
+    send(convId ? { type: "viewing" } : { type: "ping" });  // also says "still here"
+    renderPresence();
+  }, 20000);
 
   if (conv) {
     // Sends still in flight are re-read every few seconds: their status may change in a

@@ -435,7 +435,7 @@
   function maybeAskDetails() {
     if (messagesCount > 0 || !opened || !ui.details.hidden) return;
     if (!cfg.agents_online) {
-      if (!visitor.email) showDetails(S.offline, "email", S.leave, function () {});
+      if (!visitor.email) showDetails(S.offline, "email", S.leave, function () { notice(S.left); });
       return;
     }
     if (cfg.prechat !== "off" && !visitor.name) {
