@@ -68,8 +68,11 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def start_server(env: dict[str, str], *extra: str) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
+def start_server(
+    env: dict[str, str], *extra: str, port: int = 0
+) -> tuple[subprocess.Popen[str], str]:
+    """``sahayak serve`` on a free port (or on ``port``, to restart a server in place)."""
+    port = port or free_port()
     if "--smtp-port" not in extra:
         extra = (*extra, "--smtp-port", "0")  # tests run servers side by side
     proc = start(["serve", "--port", str(port), *extra], env)

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from .browser import CHROMIUM, live, login
 from .helpers import django_eval, kill, prepare_env, start_server
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
@@ -54,34 +54,6 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], dict[str, Any]
     proc, base = start_server(env, "--no-worker")
     yield base, env, data
     kill(proc)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield instance
-        instance.close()
-
-
-def login(browser: Any, base: str, username: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-browser")
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
-
-
-def live(page: Any) -> None:
-    page.wait_for_function("document.body.dataset.live === '1'")
 
 
 def test_two_agents_work_the_same_conversation_live(server, browser):
