@@ -48,6 +48,11 @@ router = ProtocolTypeRouter(
 )
 
 
+from sahayak.memory import tune_collector  # noqa: E402
+
+tune_collector()
+
+
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     remember_server_loop()
     await router(scope, receive, send)

@@ -170,11 +170,18 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": os.environ.get("SAHAYAK_CHANNEL_PREFIX", "sahayak"),
+                # An agent's socket may get a burst of events (one per new chat message).
+                "capacity": 1000,
             },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "sahayak.realtime.layers.LocalChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {
@@ -249,6 +256,8 @@ SAHAYAK_CHAT_UPLOAD_TYPES = env_list(
 )
 # A visitor or agent not heard from for this long counts as gone (offline replies by email).
 SAHAYAK_CHAT_ONLINE_SECONDS = env_int("SAHAYAK_CHAT_ONLINE_SECONDS", 90)
+# Threads (each with a database connection) that run websocket consumers' queries.
+SAHAYAK_SOCKET_DB_THREADS = env_int("SAHAYAK_SOCKET_DB_THREADS", 8)
 
 # --- Email --------------------------------------------------------------------------------
 # The whole raw message, attachments included; bigger mail is refused with 552.

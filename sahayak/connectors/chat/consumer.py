@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from sahayak.conversations.inbound import InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.realtime import groups
+from sahayak.realtime.db import in_db_pool
 
 from . import services
 from .config import origin_allowed
@@ -42,7 +42,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-@database_sync_to_async
+@in_db_pool
 def _inbox(public_key: str) -> Inbox | None:
     return Inbox.objects.filter(public_key=public_key, channel="chat", is_active=True).first()
 
@@ -114,7 +114,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         )
         with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
             try:
-                welcome = await database_sync_to_async(self._open)(content)
+                welcome = await in_db_pool(self._open)(content)
             except services.ChatError as exc:
                 await self._error(exc.code, str(exc))
                 return
@@ -173,7 +173,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def _message(self, content: dict[str, Any]) -> None:
         client_id = content.get("client_id")
         try:
-            payload = await database_sync_to_async(self._store)(content)
+            payload = await in_db_pool(self._store)(content)
         except (services.ChatError, InboundRejected) as exc:
             code = getattr(exc, "code", "invalid")
             await self._error(code, str(exc), client_id=client_id)
@@ -223,11 +223,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def _read(self, content: dict[str, Any]) -> None:
         up_to = content.get("up_to")
         if isinstance(up_to, int) and not isinstance(up_to, bool):
-            await database_sync_to_async(services.mark_read)(self._session(), up_to)
+            await in_db_pool(services.mark_read)(self._session(), up_to)
 
     async def _details(self, content: dict[str, Any]) -> None:
         try:
-            await database_sync_to_async(services.update_details)(
+            await in_db_pool(services.update_details)(
                 session=self._session(),
                 name=str(content.get("name") or ""),
                 email=str(content.get("email") or ""),
@@ -239,7 +239,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def _transcript(self, content: dict[str, Any]) -> None:
         try:
-            await database_sync_to_async(services.request_transcript)(
+            await in_db_pool(services.request_transcript)(
                 session=self._session(), email=str(content.get("email") or "")
             )
         except services.ChatError as exc:
@@ -251,7 +251,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         now = timezone.now().timestamp()
         if now - self.touched_at > TOUCH_EVERY:
             self.touched_at = now
-            online = await database_sync_to_async(self._heartbeat)()
+            online = await in_db_pool(self._heartbeat)()
             await self.send_json({"type": "pong", "agents_online": online})
         else:
             await self.send_json({"type": "pong"})

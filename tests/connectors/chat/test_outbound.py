@@ -26,9 +26,7 @@ def _chat(inbox, *, email: str = "", seen_ago: timedelta = timedelta()) -> ChatS
     return session
 
 
-def test_a_visitor_who_left_gets_the_reply_by_email_and_can_answer_it(
-    chat_inbox, admin, smtp_sink
-):
+def test_a_visitor_who_left_gets_the_reply_by_email_and_can_answer_it(chat_inbox, admin, smtp_sink):
     save_mailbox(MailboxSettings(name="Support", address="help@shop.example", from_name="Shop"))
     session = _chat(chat_inbox, email="eleni@mail.example", seen_ago=timedelta(hours=1))
     reply = conversations.reply(
