@@ -26,3 +26,5 @@ DATABASE_URL=$PG/sahayak_mail_ci .venv/bin/sahayak migrate -v0
 DATABASE_URL=$PG/sahayak_mail_ci $PY bench/email_ingest.py --mails 1000
 rm -rf "$MAIL_DIR"
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_mail_ci WITH (FORCE)"
+echo "-- live chat: 300 visitor sockets on one server process (SQLite)"
+$PY bench/chat_sockets.py --visitors 300 --seconds 10 --interval 10

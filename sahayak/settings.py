@@ -257,7 +257,10 @@ SAHAYAK_CHAT_UPLOAD_TYPES = env_list(
 # A visitor or agent not heard from for this long counts as gone (offline replies by email).
 SAHAYAK_CHAT_ONLINE_SECONDS = env_int("SAHAYAK_CHAT_ONLINE_SECONDS", 90)
 # Threads (each with a database connection) that run websocket consumers' queries.
-SAHAYAK_SOCKET_DB_THREADS = env_int("SAHAYAK_SOCKET_DB_THREADS", 8)
+# SQLite has one writer: more threads only contend for its lock and the interpreter.
+SAHAYAK_SOCKET_DB_THREADS = env_int(
+    "SAHAYAK_SOCKET_DB_THREADS", 2 if DATABASES["default"]["ENGINE"] == "sahayak.db.sqlite3" else 3
+)
 
 # --- Email --------------------------------------------------------------------------------
 # The whole raw message, attachments included; bigger mail is refused with 552.

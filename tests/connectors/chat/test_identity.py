@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import pytest
@@ -162,3 +164,28 @@ def test_a_chat_visitor_who_writes_by_email_later_is_the_same_customer(chat_inbo
     run(scenario())
     result = receive(inbound(api_inbox, sender_address="ann@mail.example", external_id="later"))
     assert result.contact == ChatSession.objects.get().contact
+
+
+def test_the_secret_command_makes_prints_and_rotates_the_signing_secret(chat_inbox):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    chat_inbox.config = {"allowed_origins": ["*"]}
+    chat_inbox.save()
+
+    def secret(*args: str) -> str:
+        out = StringIO()
+        call_command("chat_secret", *args, stdout=out)
+        return out.getvalue().strip()
+
+    first = secret(str(chat_inbox.pk))
+    assert len(first) >= 32 and secret(chat_inbox.public_key) == first
+    rotated = secret(str(chat_inbox.pk), "--rotate")
+    assert rotated != first
+    chat_inbox.refresh_from_db()
+    old = hmac.new(first.encode(), b"u1", hashlib.sha256).hexdigest()
+    assert not services.signature_valid(chat_inbox, "u1", old)
+    assert services.signature_valid(chat_inbox, "u1", services.sign_user_id(chat_inbox, "u1"))
+    with pytest.raises(CommandError):
+        secret("no-such-inbox")
