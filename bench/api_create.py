@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,24 +21,9 @@ import time
 from pathlib import Path
 
 import httpx
+from _process import free_port, sahayak
 
 HERE = Path(__file__).resolve().parent
-
-
-def sahayak(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "sahayak.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:

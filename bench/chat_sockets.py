@@ -21,7 +21,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import websockets
+from _process import free_port, sahayak
 
 PASSWORD = "bench-agent-pw"  # noqa: S105 (a throwaway account on a throwaway database)
 SETUP = f"""
@@ -41,22 +41,6 @@ User.objects.create_user("bench-agent", "bench-agent@support.example", "{PASSWOR
 print(Inbox.objects.create(name="Bench chat", channel="chat",
     config={{"allowed_origins": ["*"]}}).public_key)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def sahayak(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "sahayak.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def rss_mib(group: int) -> float:
