@@ -31,8 +31,14 @@ class ChatAdapter(ChannelAdapter):
         sessions = services.sessions_of(conversation)
         online = [s for s in sessions if services.is_online(s)]
         offline_email = chat_settings(conversation.inbox).offline_email
-        if not online and offline_email and sessions:
-            address = services.reply_email(sessions[0])
+        if not online and offline_email:
+            # The visitor has gone (or the chat came in without a widget session, as
+            # imported or demo chats do): the contact's email, if there is one.
+            address = (
+                services.reply_email(sessions[0])
+                if sessions
+                else services.contact_email(conversation.contact_id)
+            )
             if address:
                 return self._by_email(message, address)
         for session in sessions:

@@ -233,15 +233,20 @@ def update_details(*, session: ChatSession, name: str = "", email: str = "") -> 
         session.save(update_fields=["context"])
 
 
-def reply_email(session: ChatSession) -> str:
-    """Where offline replies and transcripts go: the contact's email, else the claimed one."""
+def contact_email(contact_id: int) -> str:
+    """The contact's email address (a verified one first), or ""."""
     address = (
-        Identity.objects.filter(contact=session.contact_id, kind="email")
+        Identity.objects.filter(contact=contact_id, kind="email")
         .order_by("-verified", "id")
         .values_list("address", flat=True)
         .first()
     )
-    return address or str(session.context.get("email", ""))
+    return address or ""
+
+
+def reply_email(session: ChatSession) -> str:
+    """Where offline replies and transcripts go: the contact's email, else the claimed one."""
+    return contact_email(session.contact_id) or str(session.context.get("email", ""))
 
 
 # --- messages ----------------------------------------------------------------------------

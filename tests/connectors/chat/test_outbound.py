@@ -66,3 +66,17 @@ def test_offline_email_can_be_turned_off_per_inbox(chat_inbox, admin, smtp_sink)
     session = _chat(chat_inbox, email="eleni@mail.example", seen_ago=timedelta(hours=1))
     conversations.reply(conversation=session.conversation, author=admin, text="Yes!")
     assert smtp_sink.messages == []
+
+
+def test_a_chat_without_a_widget_session_is_answered_at_the_contacts_email(
+    chat_inbox, admin, smtp_sink
+):
+    from sahayak.conversations.pipeline import receive
+    from tests.conftest import inbound
+
+    save_mailbox(MailboxSettings(name="Support", address="help@shop.example", from_name="Shop"))
+    chat = receive(inbound(chat_inbox, sender_address="nikos@mail.example", external_id="old"))
+    reply = conversations.reply(conversation=chat.conversation, author=admin, text="Sorted!")
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT, reply.delivery_error
+    assert smtp_sink.parsed()["To"].addresses[0].addr_spec == "nikos@mail.example"
