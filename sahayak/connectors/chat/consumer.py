@@ -13,8 +13,6 @@ import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,22 +40,6 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-@in_db_pool
-def _inbox(public_key: str) -> Inbox | None:
-    return Inbox.objects.filter(public_key=public_key, channel="chat", is_active=True).first()
-
-
-def rate_limited(public_id: str) -> bool:
-    """At most SAHAYAK_CHAT_RATE messages per visitor per minute (shared on Redis)."""
-    key = f"chat-rate:{public_id}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return False
-    try:
-        return int(cache.incr(key)) > settings.SAHAYAK_CHAT_RATE
-    except ValueError:
-        return False
-
-
 class VisitorConsumer(AsyncJsonWebsocketConsumer):
     inbox: Inbox
     session: ChatSession | None = None
@@ -65,7 +47,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     touched_at = 0.0
 
     async def connect(self) -> None:
-        inbox = await _inbox(self.scope["url_route"]["kwargs"]["public_key"])
+        public_key = self.scope["url_route"]["kwargs"]["public_key"]
+        inbox = await in_db_pool(services.find_inbox)(public_key)
         if inbox is None:
             await self.close(code=NOT_FOUND)
             return
@@ -107,12 +90,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await handler(content)
 
     async def _hello(self, content: dict[str, Any]) -> None:
-        locale = (
-            str(content.get("context", {}).get("locale", ""))[:2]
-            if isinstance(content.get("context"), dict)
-            else ""
+        context = content.get("context")
+        locale = services.supported_language(
+            context.get("locale") if isinstance(context, dict) else ""
         )
-        with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
+        with translation.override(locale or "en"):
             try:
                 welcome = await in_db_pool(self._open)(content)
             except services.ChatError as exc:
@@ -192,7 +174,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     def _store(self, content: dict[str, Any]) -> dict[str, Any]:
         session = self._session()
-        if rate_limited(session.public_id):
+        if services.rate_limited(session):
             raise services.ChatError(_("Too many messages; please wait a moment."), "rate")
         result = services.post_message(
             session=session,

@@ -39,6 +39,7 @@ from sahayak.conversations.models import (
 )
 from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.conversations.signals import delivery_status_changed
+from sahayak.ratelimit import exceeded
 
 from .config import identity_secret
 from .models import ChatSession
@@ -83,9 +84,22 @@ def clean_context(raw: Any) -> dict[str, str]:
     return clean
 
 
-def _locale(context: dict[str, str]) -> str:
-    code = context.get("locale", "").replace("_", "-").split("-")[0].lower()
+def supported_language(locale: object) -> str:
+    """The UI language for a browser locale ("fr-FR" -> "fr"), or "" if we have none."""
+    if not isinstance(locale, str):
+        return ""
+    code = locale.replace("_", "-").split("-")[0].lower()
     return code if code in dict(settings.LANGUAGES) else ""
+
+
+def find_inbox(public_key: str) -> Inbox | None:
+    """The active chat inbox a widget names by its public key."""
+    return Inbox.objects.filter(public_key=public_key, channel="chat", is_active=True).first()
+
+
+def rate_limited(session: ChatSession) -> bool:
+    """At most SAHAYAK_CHAT_RATE messages and uploads per visitor per minute."""
+    return exceeded(f"chat-rate:{session.public_id}", settings.SAHAYAK_CHAT_RATE, 60)
 
 
 @transaction.atomic
@@ -93,7 +107,8 @@ def start_session(*, inbox: Inbox, context: dict[str, str]) -> tuple[ChatSession
     """A new visitor: an anonymous contact, its chat identity, and the browser's token."""
     token = secrets.token_urlsafe(32)
     contact = Contact.objects.create(
-        locale=_locale(context), time_zone=context.get("time_zone", "")[:64]
+        locale=supported_language(context.get("locale")),
+        time_zone=context.get("time_zone", "")[:64],
     )
     session = ChatSession(
         inbox=inbox, token_hash=hash_token(token), contact=contact, context=context

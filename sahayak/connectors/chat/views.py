@@ -30,7 +30,6 @@ from sahayak.conversations.models import Inbox
 
 from . import services
 from .config import chat_settings, origin_allowed
-from .consumer import rate_limited
 from .strings import widget_strings
 
 STATIC = Path(__file__).resolve().parent / "static" / "sahayak" / "chat"
@@ -57,7 +56,7 @@ def widget_css(request: HttpRequest) -> HttpResponse:
 
 
 def _inbox(public_key: str) -> Inbox:
-    inbox = Inbox.objects.filter(public_key=public_key, channel="chat", is_active=True).first()
+    inbox = services.find_inbox(public_key)
     if inbox is None:
         raise Http404(_("No such chat."))
     return inbox
@@ -72,8 +71,7 @@ def _cors(request: HttpRequest, inbox: Inbox, response: HttpResponse) -> HttpRes
 
 
 def _language(request: HttpRequest) -> str:
-    wanted = request.GET.get("locale", "").replace("_", "-").split("-")[0].lower()
-    return wanted if wanted in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return services.supported_language(request.GET.get("locale")) or settings.LANGUAGE_CODE
 
 
 @require_GET
@@ -127,7 +125,7 @@ def upload(request: HttpRequest, public_key: str) -> HttpResponse:
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type not in settings.SAHAYAK_CHAT_UPLOAD_TYPES:
         return _error(request, inbox, 415, "type", _("Files of this type cannot be sent here."))
-    if rate_limited(session.public_id):
+    if services.rate_limited(session):
         return _error(request, inbox, 429, "rate", _("Too many messages; please wait a moment."))
     client_id = request.POST.get("client_id") or uuid.uuid4().hex
     attachment = InboundAttachment(

@@ -32,6 +32,7 @@ from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.conversations.services import send_automatic
 from sahayak.conversations.text import html_to_text
 from sahayak.conversations.threads import rejoin_split_threads
+from sahayak.ratelimit import exceeded
 
 from .mailboxes import CHANNEL, inbox_for_address
 from .parsing import ParsedMail, parse_message
@@ -211,13 +212,7 @@ def _check_rate(sender: str) -> None:
     limit = settings.SAHAYAK_EMAIL_SENDER_RATE
     if limit <= 0:
         return
-    key = _sender_key("mailrate", sender)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 0, timeout=3600)
-        count = cache.incr(key)
-    if count > limit:
+    if exceeded(_sender_key("mailrate", sender), limit, 3600):
         raise MailDeferred(_("Too many messages from this sender; try again later."))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.conversations.pipeline import receive
+from sahayak.ratelimit import exceeded
 
 from .forms import ContactForm
 
@@ -29,14 +29,7 @@ def _inbox(public_key: str) -> Inbox:
 def _rate_limited(request: HttpRequest, inbox: Inbox) -> bool:
     """At most SAHAYAK_WEBFORM_RATE submissions per client address per minute."""
     ip = request.META.get("REMOTE_ADDR", "unknown")
-    key = f"webform-rate:{inbox.pk}:{ip}"
-    if cache.add(key, 1, timeout=60):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        return False
-    return count > settings.SAHAYAK_WEBFORM_RATE
+    return exceeded(f"webform-rate:{inbox.pk}:{ip}", settings.SAHAYAK_WEBFORM_RATE, 60)
 
 
 @require_http_methods(["GET", "POST"])
