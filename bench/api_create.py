@@ -13,15 +13,13 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from _process import free_port, sahayak
+from _process import sahayak, serving, vendor
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,75 +44,56 @@ def main() -> None:
         "print(create_api_token(user=u)[1], i.pk)"
     )
     token, inbox = sahayak(["shell", "-c", setup], env).split()[-2:]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sahayak.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.web_workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        wrk_env = {**env, "BENCH_TOKEN": token, "BENCH_INBOX": inbox}
-        vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-        print(
-            f"Conversation creation, POST /api/v1/conversations ({vendor}, "
-            f"{args.web_workers} web processes, {args.connections} in flight)"
-        )
-        floor = subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", "-d3s", f"http://127.0.0.1:{port}/healthz"],
+        with serving(env, "--workers", str(args.web_workers)) as (base, _pid):
+            measure(args, env, base, token, inbox)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure(
+    args: argparse.Namespace, env: dict[str, str], base: str, token: str, inbox: str
+) -> None:
+    wrk_env = {**env, "BENCH_TOKEN": token, "BENCH_INBOX": inbox}
+    print(
+        f"Conversation creation, POST /api/v1/conversations ({vendor(env)}, "
+        f"{args.web_workers} web processes, {args.connections} in flight)"
+    )
+    floor = subprocess.run(
+        ["wrk", "-t2", f"-c{args.connections}", "-d3s", f"{base}/healthz"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", floor)
+    print(
+        f"  floor: GET /healthz (no database) {float(rps.group(1)) if rps else 0:,.0f} requests/s"
+    )
+    for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
+        wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(HERE / "create.lua"),
+                base,
+            ],
+            env=wrk_env,
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", floor)
-        print(
-            f"  floor: GET /healthz (no database) {float(rps.group(1)) if rps else 0:,.0f} requests/s"
-        )
-        for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
-            wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
-            out = subprocess.run(
-                [
-                    "wrk",
-                    "-t2",
-                    f"-c{args.connections}",
-                    f"-d{seconds}s",
-                    "--timeout",
-                    "5s",
-                    "-s",
-                    str(HERE / "create.lua"),
-                    f"http://127.0.0.1:{port}",
-                ],
-                env=wrk_env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            if phase == "measure":
-                for line in out.splitlines():
-                    if line.startswith(("RESULT", "unexpected")):
-                        print("  " + line)
-                result = re.search(r"rps=([\d.]+)", out)
-                assert result, out
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if phase == "measure":
+            for line in out.splitlines():
+                if line.startswith(("RESULT", "unexpected")):
+                    print("  " + line)
+            result = re.search(r"rps=([\d.]+)", out)
+            assert result, out
 
 
 if __name__ == "__main__":

@@ -20,17 +20,14 @@ import random
 import re
 import resource
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import websockets
-from _process import free_port, sahayak
+from _process import sahayak, serving, vendor
 
 PASSWORD = "bench-agent-pw"  # noqa: S105 (a throwaway account on a throwaway database)
 SETUP = f"""
@@ -233,31 +230,14 @@ def main() -> None:
     env = {**os.environ, "SAHAYAK_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"}
     sahayak(["migrate", "-v0"], env)
     key = sahayak(["shell", "-c", SETUP], env).split()[-1]
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sahayak.cli", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-        print(
-            f"Live chat ({vendor}, one server process): {args.visitors:,} visitors, "
-            f"a message every {args.interval:g} s each, for {args.seconds:g} s"
-        )
-        asyncio.run(run(base, key, args, server.pid))
+        with serving(env, "--no-worker") as (base, server):
+            print(
+                f"Live chat ({vendor(env)}, one server process): {args.visitors:,} visitors, "
+                f"a message every {args.interval:g} s each, for {args.seconds:g} s"
+            )
+            asyncio.run(run(base, key, args, server))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
