@@ -9,6 +9,7 @@ a message sent again after a dropped socket is acknowledged again but stored onc
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -68,8 +69,17 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     # --- from the widget ---------------------------------------------------------------
 
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        """Malformed JSON from a widget is answered with an error, not a closed socket."""
+        try:
+            return json.loads(text_data)
+        except (TypeError, ValueError):
+            return None
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
+            await self._error("invalid", _("A message must be a JSON object."))
             return
         kind = content.get("type")
         if kind == "hello":

@@ -191,3 +191,19 @@ def test_a_teams_inbox_counts_only_its_members_as_available(chat_inbox, private_
     member = UserFactory(last_seen_at=timezone.now())
     private_team.members.add(member)
     assert run(scenario()) is True
+
+
+def test_malformed_frames_get_an_error_and_the_socket_stays_usable(chat_inbox):
+    async def scenario() -> list[dict[str, Any]]:
+        socket, _welcome = await hello(chat_inbox)
+        answers = []
+        for frame in ("{not json", "[1, 2]", '"hello"'):
+            await socket.send_to(text_data=frame)
+            answers.append(await receive_type(socket, "error"))
+        answers.append(await say(socket, "after", "still here"))
+        await socket.disconnect()
+        return answers
+
+    *errors, ack = run(scenario())
+    assert [e["code"] for e in errors] == ["invalid"] * 3
+    assert ack["type"] == "ack"

@@ -121,3 +121,9 @@ def test_the_preview_page_embeds_the_widget_with_the_inboxs_key(client, chat_inb
     page = client.get(f"/chat/{chat_inbox.public_key}/preview")
     assert page.status_code == 200
     assert f'data-inbox="{chat_inbox.public_key}"'.encode() in page.content
+
+
+def test_an_unknown_or_missing_locale_gets_the_default_language(client, chat_inbox):
+    for query in ("?locale=zz-ZZ", "?locale=", ""):
+        body = client.get(f"/chat/{chat_inbox.public_key}/config{query}").json()
+        assert body["locale"] == "en" and body["strings"]["placeholder"] == "Write a message…"
