@@ -27,7 +27,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check sahayak tests bench
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy sahayak/contacts sahayak/conversations sahayak/connectors sahayak/accounts sahayak/realtime sahayak/notifications
+	$(BIN)/mypy sahayak/contacts sahayak/conversations sahayak/connectors sahayak/accounts sahayak/realtime sahayak/notifications sahayak/knowledge sahayak/portal
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest -q

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
+    "sahayak.knowledge",
+    "sahayak.portal",
     "sahayak.web",
 ]
 
@@ -277,6 +279,16 @@ SAHAYAK_SMTP_HOSTNAME = os.environ.get("SAHAYAK_SMTP_HOSTNAME", "localhost")
 SAHAYAK_SMTP_TIMEOUT = float(os.environ.get("SAHAYAK_SMTP_TIMEOUT", "30"))
 # Seconds between IMAP polls where the server offers no IDLE (and IDLE's longest wait).
 SAHAYAK_IMAP_INTERVAL = env_int("SAHAYAK_IMAP_INTERVAL", 60)
+
+# --- Knowledge base and help center -------------------------------------------------------
+# Languages articles can be written in, and the one shown when a translation is missing.
+SAHAYAK_KB_LOCALES = env_list("SAHAYAK_KB_LOCALES", "en,hi,bn,el,fr")
+SAHAYAK_KB_DEFAULT_LOCALE = os.environ.get("SAHAYAK_KB_DEFAULT_LOCALE", "en")
+SAHAYAK_HELP_CENTER_NAME = os.environ.get("SAHAYAK_HELP_CENTER_NAME", "Help Center")
+# Public address of this server, for canonical links and the sitemap ("" = from the request).
+SAHAYAK_PUBLIC_URL = os.environ.get("SAHAYAK_PUBLIC_URL", "").rstrip("/")
+# Uploaded article files (images, attachments, mp4 videos).
+SAHAYAK_KB_UPLOAD_BYTES = env_int("SAHAYAK_KB_UPLOAD_BYTES", 50 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from sahayak.accounts.models import Role, Team, User
@@ -75,3 +77,25 @@ class MessageFactory(factory.django.DjangoModelFactory):
     direction = "in"
     channel = "api"
     text = factory.Sequence(lambda n: f"Message {n}")
+
+
+def make_article(
+    title: str,
+    body: str = "",
+    *,
+    locale: str = "en",
+    status: str = "published",
+    visibility: str = "public",
+    article: Any = None,
+    **fields: Any,
+) -> Any:
+    """An article (or another translation of ``article``) written through the real service,
+    so it is rendered, versioned and indexed as in production. Returns the translation."""
+    from sahayak.knowledge.articles import TranslationInput, create_article, save_translation
+
+    data = TranslationInput(locale=locale, title=title, body=body, status=status)
+    if article is None:
+        article = create_article(author=None, translations=[data], visibility=visibility, **fields)
+    else:
+        save_translation(article=article, data=data, author=None)
+    return article.translations.get(locale=locale)

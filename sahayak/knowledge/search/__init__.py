@@ -1,0 +1,174 @@
+"""One search interface for articles and messages, whatever the database.
+
+Queries match every word, each as a prefix (``pass`` finds ``password``); when that finds
+nothing, a query of several words is retried matching any of them, best first, so a
+question typed in full ("how do I cancel my ticket") still finds the article about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString
+
+from sahayak.accounts.models import User
+from sahayak.conversations.models import Message
+from sahayak.conversations.permissions import hidden_team_ids
+from sahayak.conversations.text import html_to_text
+
+from ..models import ArticleTranslation
+from .backends import ArticleFilter, Hit, MessageFilter, backend
+from .snippets import highlight, snippet
+from .text import document, query_terms
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    translation: ArticleTranslation
+    score: float
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: Message
+    score: float
+    snippet_html: SafeString
+
+
+def _run(
+    terms: list[str], search: Callable[..., list[Hit]], limit: int, any_term: bool
+) -> tuple[list[Hit], bool]:
+    hits = search(terms, any_term=any_term, prefix=True, limit=limit)
+    if not hits and not any_term and len(terms) > 1:
+        return search(terms, any_term=True, prefix=True, limit=limit), True
+    return hits, any_term
+
+
+def search_articles(
+    query: str,
+    *,
+    locales: Sequence[str] = (),
+    public_only: bool = True,
+    published_only: bool = True,
+    limit: int = 10,
+    any_term: bool = False,
+) -> list[ArticleResult]:
+    """Articles matching ``query``, best first, with highlighted titles and snippets.
+
+    ``public_only``/``published_only`` are what the help center passes; agents see
+    internal articles and drafts with both off.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    flt = ArticleFilter(
+        locales=tuple(locales), public_only=public_only, published_only=published_only
+    )
+    engine = backend()
+    hits, _ = _run(
+        terms,
+        lambda t, **kw: engine.search_articles(t, flt, **kw),
+        limit,
+        any_term,
+    )
+    rows = ArticleTranslation.objects.select_related("article", "article__section").in_bulk(
+        [h.id for h in hits]
+    )
+    results = []
+    for hit in hits:
+        translation = rows.get(hit.id)
+        if translation is None:
+            continue
+        text = html_to_text(translation.body_html)
+        results.append(
+            ArticleResult(
+                translation=translation,
+                score=hit.score,
+                title_html=highlight(translation.title, terms),
+                snippet_html=snippet(translation.summary + "\n" + text, terms),
+            )
+        )
+    return results
+
+
+def search_messages(query: str, *, user: User, limit: int = 20) -> list[MessageResult]:
+    """Messages (notes included) of conversations ``user`` may see, best first."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    flt = MessageFilter(hidden_team_ids=tuple(hidden_team_ids(user)), user_id=user.pk)
+    engine = backend()
+    hits, _ = _run(
+        terms, lambda t, **kw: engine.search_messages(t, flt, **kw), limit, any_term=False
+    )
+    rows = Message.objects.select_related("conversation", "conversation__contact").in_bulk(
+        [h.id for h in hits]
+    )
+    return [
+        MessageResult(
+            message=rows[h.id], score=h.score, snippet_html=snippet(rows[h.id].text, terms)
+        )
+        for h in hits
+        if h.id in rows
+    ]
+
+
+# --- indexing ----------------------------------------------------------------------------------
+
+
+def translation_rows(
+    translations: Iterable[ArticleTranslation],
+) -> Iterable[tuple[int, str, str]]:
+    for t in translations:
+        body = "\n".join([t.summary, html_to_text(t.body_html), " ".join(t.article.tags)])
+        yield t.pk, document(t.title), document(body)
+
+
+def index_translations(translations: Iterable[ArticleTranslation]) -> None:
+    backend().index_articles(translation_rows(translations))
+
+
+def unindex_translations(ids: Sequence[int]) -> None:
+    backend().unindex_articles(ids)
+
+
+def index_messages(messages: Iterable[Message]) -> None:
+    backend().index_messages((m.pk, document(m.text)) for m in messages if m.text)
+
+
+def _batches(qs: QuerySet, size: int = BATCH) -> Iterable[list]:  # type: ignore[type-arg]
+    """Rows of ``qs`` in primary-key order, ``size`` at a time (keyset, not OFFSET)."""
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last).order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def reindex(progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Rebuild the whole index from the tables, in batches (``progress(kind, done, total)``)."""
+    engine = backend()
+    engine.clear()
+    counts = {}
+    translations = ArticleTranslation.objects.select_related("article")
+    messages = Message.objects.exclude(text="").only("id", "text")
+    for kind, qs, index in (
+        ("articles", translations, index_translations),
+        ("messages", messages, index_messages),
+    ):
+        total, done = qs.count(), 0
+        for batch in _batches(qs):
+            index(batch)
+            done += len(batch)
+            if progress:
+                progress(kind, done, total)
+        counts[kind] = done
+    return counts

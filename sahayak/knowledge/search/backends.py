@@ -1,0 +1,262 @@
+"""Full-text search on the database we run on: SQLite FTS5 or PostgreSQL (tsvector + GIN).
+
+Both index the output of :func:`sahayak.knowledge.search.text.document`, so they agree on
+words in every script; ranking puts title matches above body matches in both (FTS5 bm25
+with column weights, ``ts_rank`` with weight A for titles and D for bodies).
+
+The index lives beside the searched tables (created by the knowledge app's migrations):
+- SQLite: ``knowledge_article_fts(title, body)`` and ``knowledge_message_fts(text)``,
+  FTS5 tables whose rowid is the translation's or the message's id;
+- PostgreSQL: ``knowledge_article_search`` and ``knowledge_message_search``, one tsvector
+  per row with a GIN index, deleted with their row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from .text import word_marks
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    locales: Sequence[str] = ()
+    published_only: bool = True
+    public_only: bool = True
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """Conversations of these private teams are hidden unless assigned to ``user_id``."""
+
+    hidden_team_ids: Sequence[int] = ()
+    user_id: int | None = None
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _article_conditions(flt: ArticleFilter) -> tuple[str, list[Any]]:
+    sql, params = [], []  # type: list[str], list[Any]
+    if flt.published_only:
+        sql.append("t.status = 'published'")
+    if flt.public_only:
+        sql.append("a.visibility = 'public'")
+    if flt.locales:
+        sql.append(f"t.locale IN ({_placeholders(flt.locales)})")
+        params.extend(flt.locales)
+    return "".join(f" AND {s}" for s in sql), params
+
+
+def _message_conditions(flt: MessageFilter) -> tuple[str, list[Any], bool]:
+    """SQL on ``c`` (the conversation), its params, and whether the join is needed at all."""
+    if not flt.hidden_team_ids:
+        return "", [], False
+    sql = (
+        f" AND (c.team_id IS NULL OR c.team_id NOT IN ({_placeholders(flt.hidden_team_ids)})"
+        " OR c.assignee_id = %s)"
+    )
+    return sql, [*flt.hidden_team_ids, flt.user_id], True
+
+
+class SqliteBackend:
+    vendor = "sqlite"
+
+    @staticmethod
+    def create_tables(cursor: object) -> None:
+        tokenize = f"unicode61 remove_diacritics 0 tokenchars '{word_marks()}'"
+        for ddl in (
+            "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_article_fts USING fts5("
+            f"title, body, tokenize=\"{tokenize}\", prefix='2 3')",
+            "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_message_fts USING fts5("
+            f"text, tokenize=\"{tokenize}\", prefix='2 3')",
+        ):
+            cursor.execute(ddl)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def match(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
+        star = "*" if prefix else ""
+        return (" OR " if any_term else " ").join(f'"{t}"{star}' for t in terms)
+
+    def index_articles(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        rows = list(rows)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "DELETE FROM knowledge_article_fts WHERE rowid = %s", [(r[0],) for r in rows]
+            )
+            cursor.executemany(
+                "INSERT INTO knowledge_article_fts(rowid, title, body) VALUES (%s, %s, %s)", rows
+            )
+
+    def unindex_articles(self, ids: Sequence[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "DELETE FROM knowledge_article_fts WHERE rowid = %s", [(i,) for i in ids]
+            )
+
+    def search_articles(
+        self, terms: Sequence[str], flt: ArticleFilter, *, any_term: bool, prefix: bool, limit: int
+    ) -> list[Hit]:
+        where, params = _article_conditions(flt)
+        sql = (
+            "SELECT f.rowid, bm25(knowledge_article_fts, 10.0, 1.0) AS score"
+            " FROM knowledge_article_fts f"
+            " JOIN knowledge_articletranslation t ON t.id = f.rowid"
+            " JOIN knowledge_article a ON a.id = t.article_id"
+            f" WHERE knowledge_article_fts MATCH %s{where}"
+            " ORDER BY score, f.rowid DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match(terms, any_term, prefix), *params, limit])
+            return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
+
+    def index_messages(self, rows: Iterable[tuple[int, str]]) -> None:
+        rows = list(rows)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "DELETE FROM knowledge_message_fts WHERE rowid = %s", [(r[0],) for r in rows]
+            )
+            cursor.executemany(
+                "INSERT INTO knowledge_message_fts(rowid, text) VALUES (%s, %s)", rows
+            )
+
+    def search_messages(
+        self, terms: Sequence[str], flt: MessageFilter, *, any_term: bool, prefix: bool, limit: int
+    ) -> list[Hit]:
+        where, params, join = _message_conditions(flt)
+        joins = (
+            " JOIN conversations_message m ON m.id = f.rowid"
+            " JOIN conversations_conversation c ON c.id = m.conversation_id"
+            if join
+            else ""
+        )
+        sql = (
+            "SELECT f.rowid, bm25(knowledge_message_fts) AS score"
+            f" FROM knowledge_message_fts f{joins}"
+            f" WHERE knowledge_message_fts MATCH %s{where}"
+            " ORDER BY score, f.rowid DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match(terms, any_term, prefix), *params, limit])
+            return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM knowledge_article_fts")
+            cursor.execute("DELETE FROM knowledge_message_fts")
+
+
+class PostgresBackend:
+    vendor = "postgresql"
+
+    @staticmethod
+    def create_tables(cursor: object) -> None:
+        for ddl in (
+            "CREATE TABLE IF NOT EXISTS knowledge_article_search ("
+            " translation_id bigint PRIMARY KEY"
+            " REFERENCES knowledge_articletranslation(id) ON DELETE CASCADE,"
+            " document tsvector NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS knowledge_article_search_gin"
+            " ON knowledge_article_search USING gin(document)",
+            "CREATE TABLE IF NOT EXISTS knowledge_message_search ("
+            " message_id bigint PRIMARY KEY"
+            " REFERENCES conversations_message(id) ON DELETE CASCADE,"
+            " document tsvector NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS knowledge_message_search_gin"
+            " ON knowledge_message_search USING gin(document)",
+        ):
+            cursor.execute(ddl)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def tsquery(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
+        # Terms are folded words (letters, digits, marks): no quote or operator inside.
+        star = ":*" if prefix else ""
+        return (" | " if any_term else " & ").join(f"'{t}'{star}" for t in terms)
+
+    def index_articles(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO knowledge_article_search(translation_id, document) VALUES"
+                " (%s, setweight(to_tsvector('simple', %s), 'A')"
+                " || setweight(to_tsvector('simple', %s), 'D'))"
+                " ON CONFLICT (translation_id) DO UPDATE SET document = EXCLUDED.document",
+                list(rows),
+            )
+
+    def unindex_articles(self, ids: Sequence[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM knowledge_article_search WHERE translation_id = ANY(%s)", [list(ids)]
+            )
+
+    def search_articles(
+        self, terms: Sequence[str], flt: ArticleFilter, *, any_term: bool, prefix: bool, limit: int
+    ) -> list[Hit]:
+        where, params = _article_conditions(flt)
+        sql = (
+            "SELECT s.translation_id, ts_rank(s.document, q) AS score"
+            " FROM knowledge_article_search s"
+            " JOIN knowledge_articletranslation t ON t.id = s.translation_id"
+            " JOIN knowledge_article a ON a.id = t.article_id,"
+            " to_tsquery('simple', %s) q"
+            f" WHERE s.document @@ q{where}"
+            " ORDER BY score DESC, s.translation_id DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.tsquery(terms, any_term, prefix), *params, limit])
+            return [Hit(row[0], row[1]) for row in cursor.fetchall()]
+
+    def index_messages(self, rows: Iterable[tuple[int, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO knowledge_message_search(message_id, document)"
+                " VALUES (%s, to_tsvector('simple', %s))"
+                " ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document",
+                list(rows),
+            )
+
+    def search_messages(
+        self, terms: Sequence[str], flt: MessageFilter, *, any_term: bool, prefix: bool, limit: int
+    ) -> list[Hit]:
+        where, params, join = _message_conditions(flt)
+        joins = (
+            " JOIN conversations_message m ON m.id = s.message_id"
+            " JOIN conversations_conversation c ON c.id = m.conversation_id"
+            if join
+            else ""
+        )
+        sql = (
+            "SELECT s.message_id, ts_rank(s.document, q) AS score"
+            f" FROM knowledge_message_search s{joins}, to_tsquery('simple', %s) q"
+            f" WHERE s.document @@ q{where}"
+            " ORDER BY score DESC, s.message_id DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.tsquery(terms, any_term, prefix), *params, limit])
+            return [Hit(row[0], row[1]) for row in cursor.fetchall()]
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE knowledge_article_search, knowledge_message_search")
+
+
+Backend = SqliteBackend | PostgresBackend
+
+
+def backend() -> Backend:
+    if connection.vendor == "postgresql":
+        return PostgresBackend()
+    if connection.vendor == "sqlite":
+        return SqliteBackend()
+    raise NotImplementedError(f"no full-text search for {connection.vendor}")

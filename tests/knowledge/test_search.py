@@ -1,0 +1,164 @@
+"""Search finds words in every script we serve, ranks titles first, matches prefixes, and
+never shows drafts or internal articles to the public. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sahayak.conversations.models import Direction, Message
+from sahayak.conversations.pipeline import receive
+from sahayak.knowledge import search
+from sahayak.knowledge.articles import set_status
+from sahayak.knowledge.search.text import terms
+from tests.conftest import inbound
+from tests.factories import ConversationFactory, make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(query: str, **kwargs: Any) -> list[str]:
+    return [r.translation.title for r in search.search_articles(query, **kwargs)]
+
+
+def test_terms_keep_vowel_signs_and_fold_accents() -> None:
+    assert terms("पासवर्ड रीसेट करें") == ["पासवर्ड", "रीसेट", "करें"]
+    assert terms("টিকিট বাতিল করুন") == ["টিকিট", "বাতিল", "করুন"]
+    assert terms("ΕΙΣΙΤΉΡΙΌ εισιτήριο") == ["εισιτηριο", "εισιτηριο"]
+    assert terms("Réservation annulée") == ["reservation", "annulee"]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "locale", "query"),
+    [
+        ("Reset your password", "Open settings and choose a new one.", "en", "password"),
+        ("पासवर्ड रीसेट करें", "सेटिंग्स खोलें और नया पासवर्ड चुनें।", "hi", "पासवर्ड"),
+        ("টিকিট বাতিল করুন", "আপনার টিকিট বাতিল করতে অ্যাকাউন্টে যান।", "bn", "বাতিল"),
+        ("Ακύρωση εισιτηρίου", "Για να ακυρώσετε το εισιτήριό σας.", "el", "εισιτήριο"),
+        ("Ακύρωση εισιτηρίου", "Για να ακυρώσετε το εισιτήριό σας.", "el", "εισιτηριο"),
+        ("Ακύρωση εισιτηρίου", "Για να ακυρώσετε το εισιτήριο σας.", "el", "εισιτήριό"),
+        (
+            "Annuler une réservation",
+            "Votre réservation est annulée sans frais.",
+            "fr",
+            "reservation",
+        ),
+        (
+            "Annuler une reservation",
+            "Votre reservation est annulee sans frais.",
+            "fr",
+            "réservation",
+        ),
+    ],
+)
+def test_finds_words_in_every_script(title: str, body: str, locale: str, query: str) -> None:
+    make_article(title, body, locale=locale)
+    make_article("Unrelated", "Shipping times and delivery costs.")
+    assert titles(query) == [title]
+
+
+def test_vowel_sign_fragments_do_not_match() -> None:
+    """Split at vowel signs, पासवर्ड would contain the 'word' स; it must not match."""
+    make_article("पासवर्ड रीसेट करें", "")
+    assert titles("स") == []
+    assert titles("सवर") == []
+
+
+def test_title_match_ranks_above_body_match() -> None:
+    make_article("Shipping costs", "We ship with the refund of fees when late.")
+    make_article("Refund policy", "How money comes back to you.")
+    assert titles("refund") == ["Refund policy", "Shipping costs"]
+
+
+def test_prefix_search() -> None:
+    make_article("Invoices and receipts", "Download an invoice from your account.")
+    assert titles("invo") == ["Invoices and receipts"]
+    assert titles("εισιτ") == []
+    make_article("Ακύρωση εισιτηρίου", "", locale="el")
+    assert titles("ΕΙΣΙΤ") == ["Ακύρωση εισιτηρίου"]
+
+
+def test_all_words_first_then_any_word() -> None:
+    make_article("Cancel a booking", "Cancel any booking up to a day ahead.")
+    make_article("Change a booking", "Change dates for free.")
+    assert titles("cancel booking") == ["Cancel a booking"]
+    # No article has every word of a question: the best partial matches come back.
+    assert titles("how can I cancel my booking please")[0] == "Cancel a booking"
+
+
+def test_public_search_hides_drafts_archived_and_internal() -> None:
+    make_article("Zebra crossing guide", "", status="draft")
+    archived = make_article("Zebra archive", "")
+    set_status(translation=archived, status="archived", author=None)
+    make_article("Zebra escalation runbook", "", visibility="internal")
+    make_article("Zebra public", "")
+    assert titles("zebra") == ["Zebra public"]
+    agent_view = titles("zebra", public_only=False, published_only=False)
+    assert set(agent_view) == {
+        "Zebra crossing guide",
+        "Zebra archive",
+        "Zebra escalation runbook",
+        "Zebra public",
+    }
+
+
+def test_locale_filter() -> None:
+    en = make_article("Delivery times", "")
+    make_article("Délais de livraison delivery", "", locale="fr", article=en.article)
+    assert titles("delivery", locales=["fr"]) == ["Délais de livraison delivery"]
+    assert len(titles("delivery")) == 2
+
+
+def test_edits_are_reindexed() -> None:
+    translation = make_article("Old title", "")
+    make_article("New title", "", article=translation.article)  # same locale: an edit
+    assert titles("old") == []
+    assert titles("new") == ["New title"]
+
+
+def test_snippets_highlight_the_word_as_written() -> None:
+    make_article("Ακύρωση", "Για να ακυρώσετε το εισιτήριό σας <script>x</script>.", locale="el")
+    (result,) = search.search_articles("εισιτηριο")
+    assert "<mark>εισιτήριό</mark>" in result.snippet_html
+    assert "<script>" not in result.snippet_html
+
+
+def test_messages_are_searchable_and_respect_permissions(
+    admin: Any, teammate: Any, outsider: Any, private_team: Any
+) -> None:
+    open_conv = ConversationFactory()
+    vip = ConversationFactory(team=private_team)
+    for conv, text in ((open_conv, "मेरा पासवर्ड काम नहीं करता"), (vip, "पासवर्ड भूल गया")):
+        message = Message.objects.create(
+            conversation=conv, direction=Direction.INBOUND, channel="api", text=text
+        )
+        search.index_messages([message])
+    found = {r.message.conversation_id for r in search.search_messages("पासवर्ड", user=admin)}
+    assert found == {open_conv.pk, vip.pk}
+    found = {r.message.conversation_id for r in search.search_messages("पासवर्ड", user=teammate)}
+    assert found == {open_conv.pk, vip.pk}
+    found = {r.message.conversation_id for r in search.search_messages("पासवर्ड", user=outsider)}
+    assert found == {open_conv.pk}
+
+
+def test_stored_messages_are_indexed_by_the_pipeline(
+    api_inbox: Any, admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(inbound(api_inbox, text="Mon εισιτήριο n'est jamais arrivé"))
+    results = search.search_messages("εισιτηριο arrive", user=admin)
+    assert [r.message.text for r in results] == ["Mon εισιτήριο n'est jamais arrivé"]
+
+
+def test_reindex_rebuilds_everything() -> None:
+    make_article("Gift cards", "Redeem a gift card at checkout.")
+    conv = ConversationFactory()
+    Message.objects.create(conversation=conv, direction="in", channel="api", text="gift wrap?")
+    search.backend().clear()
+    assert titles("gift") == []
+    progress: list[tuple[str, int, int]] = []
+    counts = search.reindex(lambda *a: progress.append(a))
+    assert counts == {"articles": 1, "messages": 1}
+    assert progress[-1] == ("messages", 1, 1)
+    assert titles("gift") == ["Gift cards"]
