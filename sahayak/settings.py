@@ -288,6 +288,8 @@ SAHAYAK_HELP_CENTER_NAME = os.environ.get("SAHAYAK_HELP_CENTER_NAME", "Help Cent
 # Public address of this server, for canonical links and the sitemap ("" = from the request).
 SAHAYAK_PUBLIC_URL = os.environ.get("SAHAYAK_PUBLIC_URL", "").rstrip("/")
 # Uploaded article files (images, attachments, mp4 videos).
+# Sender of the customer portal's sign-in emails ("" = the first email inbox's address).
+SAHAYAK_PORTAL_FROM = os.environ.get("SAHAYAK_PORTAL_FROM", "")
 SAHAYAK_KB_UPLOAD_BYTES = env_int("SAHAYAK_KB_UPLOAD_BYTES", 50 * 1024 * 1024)
 
 LOGGING = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from sahayak.api.api import api
 from sahayak.connectors.chat import views as chat_views
+from sahayak.portal import help_views
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -17,6 +18,9 @@ urlpatterns = [
     path("widget.js", chat_views.widget_js, name="widget_js"),
     path("widget.css", chat_views.widget_css, name="widget_css"),
     path("chat/", include("sahayak.connectors.chat.urls")),
+    path("help/", include("sahayak.portal.urls")),
+    path("portal/", include("sahayak.portal.urls_portal")),
+    path("robots.txt", help_views.robots_txt),
     path("healthz", health),
     path("", include("sahayak.web.urls")),
 ]

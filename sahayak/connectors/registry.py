@@ -14,6 +14,7 @@ ADAPTERS: dict[str, str] = {
     "api": "sahayak.connectors.api.adapter.ApiChannelAdapter",
     "email": "sahayak.connectors.email.outbound.EmailAdapter",
     "chat": "sahayak.connectors.chat.outbound.ChatAdapter",
+    "portal": "sahayak.connectors.portal.adapter.PortalAdapter",
 }
 
 

@@ -83,7 +83,7 @@ class Article(models.Model):
     )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     # A page on a video host (YouTube, Vimeo) or one of the article's uploaded mp4 files.
-    video_url = models.URLField(_("video"), max_length=500, blank=True)
+    video_url = models.CharField(_("video"), max_length=500, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.conversations.pipeline import receive
+from sahayak.knowledge import help_center, selfservice
 from sahayak.ratelimit import exceeded
 
 from .forms import ContactForm
@@ -37,7 +39,11 @@ def contact_form(request: HttpRequest, public_key: str) -> HttpResponse:
     inbox = _inbox(public_key)
     if request.method == "GET":
         form = ContactForm(initial={"submission": secrets.token_urlsafe(24)})
-        return render(request, "webform/form.html", {"form": form, "inbox": inbox})
+        return render(
+            request,
+            "webform/form.html",
+            _page(form, inbox),
+        )
     if _rate_limited(request, inbox):
         error = _("Too many messages from your address. Please wait a minute and try again.")
         return render(
@@ -48,17 +54,33 @@ def contact_form(request: HttpRequest, public_key: str) -> HttpResponse:
         )
     form = ContactForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "webform/form.html", {"form": form, "inbox": inbox}, status=400)
+        return render(request, "webform/form.html", _page(form, inbox), status=400)
     try:
         result = receive(_to_inbound(form, inbox))
     except InboundRejected as exc:
         form.add_error(None, str(exc))
-        return render(request, "webform/form.html", {"form": form, "inbox": inbox}, status=400)
+        return render(request, "webform/form.html", _page(form, inbox), status=400)
+    selfservice.submitted(
+        session=form.cleaned_data["submission"], conversation_id=result.conversation.pk
+    )
     return render(
         request,
         "webform/thanks.html",
         {"inbox": inbox, "number": result.conversation.number},
     )
+
+
+def _page(form: ContactForm, inbox: Inbox) -> dict[str, object]:
+    return {"form": form, "inbox": inbox, "suggest_url": _suggest_url(inbox)}
+
+
+def _suggest_url(inbox: Inbox) -> str:
+    """Where the page asks for articles matching the subject ("" when the inbox opts out)."""
+    if not inbox.config.get("suggest_articles", True):
+        return ""
+    language = (get_language() or "").split("-")[0]
+    locale = language if help_center.is_locale(language) else help_center.default_locale()
+    return reverse("help:suggest", args=[locale])
 
 
 def _to_inbound(form: ContactForm, inbox: Inbox) -> InboundMessage:

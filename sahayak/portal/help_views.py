@@ -1,0 +1,382 @@
+"""The public help center under ``/help/<locale>/``: thin views over knowledge services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from sahayak.knowledge import help_center, search, selfservice
+from sahayak.knowledge.models import ArticleFile, ArticleTranslation, Category, Visibility
+from sahayak.knowledge.video import embed
+from sahayak.ratelimit import exceeded
+
+from .session import current_contact
+
+LOCALE_NAMES = dict(settings.LANGUAGES)
+
+
+def _activate(locale: str) -> str:
+    if not help_center.is_locale(locale):
+        raise Http404(_("This help center is not available in that language."))
+    translation.activate(locale)
+    return locale
+
+
+def absolute(request: HttpRequest, path: str) -> str:
+    base = settings.SAHAYAK_PUBLIC_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def article_path(t: ArticleTranslation, locale: str | None = None) -> str:
+    return reverse("help:article", args=[locale or t.locale, t.article_id, t.slug])
+
+
+def _locales() -> list[dict[str, str]]:
+    return [
+        {"code": code, "name": str(LOCALE_NAMES.get(code, code))}
+        for code in settings.SAHAYAK_KB_LOCALES
+    ]
+
+
+def _context(request: HttpRequest, locale: str, **extra: Any) -> dict[str, Any]:
+    """What every help center page needs; ``switch`` links the page in other languages."""
+    switch = extra.pop("switch", None) or {
+        code: reverse("help:home", args=[code]) for code in settings.SAHAYAK_KB_LOCALES
+    }
+    return {
+        "locale": locale,
+        "switch": [
+            {**lang, "href": switch[lang["code"]]} for lang in _locales() if lang["code"] in switch
+        ],
+        "center_name": settings.SAHAYAK_HELP_CENTER_NAME,
+        "customer": current_contact(request),
+        **extra,
+    }
+
+
+def _preferred(request: HttpRequest) -> str:
+    contact = current_contact(request)
+    return help_center.choose_locale(request, contact.locale if contact else "")
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    response = redirect("help:home", locale=_preferred(request))
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@require_GET
+def article_any_locale(request: HttpRequest, article_id: int) -> HttpResponse:
+    locale = _preferred(request)
+    found = help_center.find_article(article_id, locale)
+    if found is None:
+        raise Http404(_("No such article."))
+    response = redirect(article_path(found[1], locale) + _query_suffix(request))
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def _query_suffix(request: HttpRequest) -> str:
+    query = request.GET.urlencode()
+    return f"?{query}" if query else ""
+
+
+@require_GET
+def home(request: HttpRequest, locale: str) -> HttpResponse:
+    _activate(locale)
+    blocks = []
+    for cat in help_center.categories():
+        sections = [
+            {
+                "section": section,
+                "name": section.name(locale),
+                "articles": help_center.listed(
+                    help_center.section_articles(section), locale, limit=6
+                ),
+            }
+            for section in cat.sections.all()
+        ]
+        blocks.append({"category": cat, "name": cat.name(locale), "sections": sections})
+    ctx = _context(
+        request,
+        locale,
+        blocks=blocks,
+        canonical=absolute(request, reverse("help:home", args=[locale])),
+        hreflang=[
+            (code, absolute(request, reverse("help:home", args=[code])))
+            for code in settings.SAHAYAK_KB_LOCALES
+        ],
+        search_url=absolute(request, reverse("help:search", args=[locale])),
+    )
+    return render(request, "help/home.html", ctx)
+
+
+@require_GET
+def category(request: HttpRequest, locale: str, category_id: int, slug: str) -> HttpResponse:
+    _activate(locale)
+    cat = get_object_or_404(Category, pk=category_id)
+    sections = [
+        {
+            "section": section,
+            "name": section.name(locale),
+            "articles": help_center.listed(
+                help_center.section_articles(section), locale, limit=200
+            ),
+        }
+        for section in cat.sections.all()
+    ]
+    path = reverse("help:category", args=[locale, cat.pk, cat.slug])
+    ctx = _context(
+        request,
+        locale,
+        category=cat,
+        name=cat.name(locale),
+        description=cat.description(locale),
+        sections=sections,
+        canonical=absolute(request, path),
+        hreflang=[
+            (code, absolute(request, reverse("help:category", args=[code, cat.pk, cat.slug])))
+            for code in settings.SAHAYAK_KB_LOCALES
+        ],
+        switch={
+            code: reverse("help:category", args=[code, cat.pk, cat.slug])
+            for code in settings.SAHAYAK_KB_LOCALES
+        },
+    )
+    return render(request, "help/category.html", ctx)
+
+
+@require_GET
+def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> HttpResponse:
+    _activate(locale)
+    found = help_center.find_article(article_id, locale)
+    if found is None:
+        raise Http404(_("No such article."))
+    art, t, fallback = found
+    if not fallback and slug != t.slug:
+        return redirect(article_path(t) + _query_suffix(request), permanent=True)
+    session = request.GET.get("s", "")
+    if request.GET.get("ref") == "suggest":
+        selfservice.suggested_view(
+            session=session,
+            article=art,
+            locale=locale,
+            channel=request.GET.get("channel", "webform"),
+            query=request.GET.get("q", ""),
+        )
+    alternates = help_center.alternates(art)
+    section = art.section
+    ctx = _context(
+        request,
+        locale,
+        article=art,
+        t=t,
+        fallback=fallback,
+        fallback_language=LOCALE_NAMES.get(t.locale, t.locale),
+        requested_language=LOCALE_NAMES.get(locale, locale),
+        # A fallback page is a copy of the original: search engines are pointed there.
+        canonical=absolute(request, article_path(t)),
+        hreflang=[(a.locale, absolute(request, article_path(a))) for a in alternates],
+        x_default=next(
+            (
+                absolute(request, article_path(a))
+                for a in alternates
+                if a.locale == help_center.default_locale()
+            ),
+            None,
+        ),
+        switch={a.locale: article_path(a) for a in alternates},
+        description=help_center.description(t),
+        related=help_center.related(t),
+        section_name=section.name(locale) if section else "",
+        category=section.category if section else None,
+        category_name=section.category.name(locale) if section else "",
+        video=embed(art.video_url),
+        files=[f for f in art.files.all() if not f.is_image],
+        thanks=request.GET.get("feedback") == "thanks",
+        deflection_session=session if selfservice.valid_session(session) else "",
+        structured_data=_article_json_ld(request, t, art, locale),
+    )
+    return render(request, "help/article.html", ctx)
+
+
+def _article_json_ld(request: HttpRequest, t: ArticleTranslation, art: Any, locale: str) -> str:
+    data: list[dict[str, Any]] = [
+        {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": t.title,
+            "description": help_center.description(t),
+            "inLanguage": t.locale,
+            "datePublished": t.published_at.isoformat() if t.published_at else None,
+            "dateModified": t.updated_at.isoformat(),
+            "mainEntityOfPage": absolute(request, article_path(t)),
+        }
+    ]
+    crumbs = [(settings.SAHAYAK_HELP_CENTER_NAME, reverse("help:home", args=[locale]))]
+    if art.section:
+        cat = art.section.category
+        crumbs.append((cat.name(locale), reverse("help:category", args=[locale, cat.pk, cat.slug])))
+    crumbs.append((t.title, article_path(t, locale)))
+    data.append(
+        {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": i, "name": name, "item": absolute(request, p)}
+                for i, (name, p) in enumerate(crumbs, start=1)
+            ],
+        }
+    )
+    # "</" cannot end the script element early once escaped.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@require_GET
+def search_page(request: HttpRequest, locale: str) -> HttpResponse:
+    _activate(locale)
+    query = request.GET.get("q", "").strip()[:200]
+    results = search.search_articles(query, locales=[locale], limit=30) if query else []
+    elsewhere = []
+    if query and not results:
+        elsewhere = search.search_articles(query, limit=10)
+    ctx = _context(
+        request,
+        locale,
+        query=query,
+        results=[(r, article_path(r.translation)) for r in results],
+        elsewhere=[(r, article_path(r.translation)) for r in elsewhere],
+        canonical=absolute(request, reverse("help:search", args=[locale])),
+        noindex=True,
+        switch={
+            code: reverse("help:search", args=[code]) + "?" + urlencode({"q": query})
+            for code in settings.SAHAYAK_KB_LOCALES
+        },
+    )
+    return render(request, "help/search.html", ctx)
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def suggest(request: HttpRequest, locale: str) -> JsonResponse:
+    """Articles for what a customer is typing (web form subject, chat widget)."""
+    if not help_center.is_locale(locale):
+        return JsonResponse({"error": _("Unknown language.")}, status=404)
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if len(query) >= 3:
+        results = search.search_articles(query, locales=[locale], limit=5, any_term=True)
+        if not results:
+            results = search.search_articles(
+                query, locales=[help_center.default_locale()], limit=5, any_term=True
+            )
+    response = JsonResponse(
+        {
+            "articles": [
+                {
+                    "id": r.translation.article_id,
+                    "title": r.translation.title,
+                    "locale": r.translation.locale,
+                    "url": article_path(r.translation),
+                    "snippet": str(r.snippet_html),
+                }
+                for r in results
+            ]
+        }
+    )
+    response["Access-Control-Allow-Origin"] = "*"  # public, published articles only
+    return response
+
+
+@require_POST
+def feedback(request: HttpRequest, locale: str, article_id: int) -> HttpResponse:
+    _activate(locale)
+    found = help_center.find_article(article_id, locale)
+    if found is None:
+        raise Http404(_("No such article."))
+    helpful = request.POST.get("helpful")
+    if helpful not in {"yes", "no"}:
+        return HttpResponseBadRequest(_("Answer yes or no."))
+    ip = request.META.get("REMOTE_ADDR", "")
+    if not exceeded(f"kb-feedback:{ip}:{article_id}", 5, 3600):
+        help_center.record_feedback(found[1], helpful == "yes", request.POST.get("comment", ""))
+    return redirect(article_path(found[1], locale) + "?feedback=thanks#feedback")
+
+
+@csrf_exempt  # a beacon sent as the page closes: it can only mark a random session's view
+@require_POST
+def left(request: HttpRequest, locale: str, article_id: int) -> HttpResponse:
+    session = request.POST.get("s", "") or request.body.decode("ascii", "ignore")[:64]
+    selfservice.left_article(session=session.strip(), article_id=article_id)
+    return HttpResponse(status=204)
+
+
+@require_GET
+def sitemap(request: HttpRequest) -> HttpResponse:
+    urls = []
+    for t, group in help_center.sitemap_entries():
+        urls.append(
+            {
+                "loc": absolute(request, article_path(t)),
+                "lastmod": t.updated_at.date().isoformat(),
+                "alternates": [(a.locale, absolute(request, article_path(a))) for a in group],
+            }
+        )
+    homes = [absolute(request, reverse("help:home", args=[c])) for c in settings.SAHAYAK_KB_LOCALES]
+    return render(
+        request,
+        "help/sitemap.xml",
+        {"urls": urls, "homes": homes},
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+@require_GET
+def article_file(request: HttpRequest, file_id: int, name: str) -> FileResponse:
+    f = get_object_or_404(ArticleFile.objects.select_related("article"), pk=file_id)
+    agent = request.user.is_authenticated
+    public = f.article.visibility == Visibility.PUBLIC and (
+        help_center.public_translations().filter(article=f.article).exists()
+    )
+    if not (agent or public):
+        raise Http404(_("No such file."))
+    inline = f.content_type.startswith(("image/", "video/"))
+    response = FileResponse(
+        f.file.open("rb"),
+        content_type=f.content_type,
+        as_attachment=not inline,
+        filename=f.filename,
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=300"
+    return response
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Allow: /help/",
+        "Disallow: /",
+        f"Sitemap: {absolute(request, reverse('help:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class LoginLink(models.Model):
+    """A one-time sign-in link sent to a customer's email (only its hash is kept)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(max_length=254)
+    locale = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,183 @@
+"""The customer portal: thin views over ``portal.services``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from sahayak.conversations.inbound import InboundRejected
+from sahayak.knowledge import help_center
+from sahayak.pagination import BadCursor, keyset_page
+from sahayak.ratelimit import exceeded
+
+from . import services
+from .session import current_contact, sign_in, sign_out
+
+EMAIL_KEY = "portal_email"
+
+
+def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
+    contact = current_contact(request)
+    locale = help_center.choose_locale(request, contact.locale if contact else "")
+    translation.activate(locale)
+    context = {
+        "locale": locale,
+        "switch": [],
+        "center_name": settings.SAHAYAK_HELP_CENTER_NAME,
+        "customer": contact,
+        "noindex": True,
+        **ctx,
+    }
+    return render(request, template, context, status=status)
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if current_contact(request) is None or not request.session.get(EMAIL_KEY):
+            return redirect(f"{reverse('portal:login')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request, "portal/login.html")
+    email = request.POST.get("email", "").strip()
+    ip = request.META.get("REMOTE_ADDR", "")
+    per_address = hashlib.sha256(email.lower().encode()).hexdigest()
+    if exceeded(f"portal-login:{ip}", 10, 3600) or exceeded(f"portal-login:{per_address}", 3, 600):
+        return _page(
+            request,
+            "portal/login.html",
+            status=429,
+            error=_("Too many sign-in requests. Please wait a few minutes."),
+            email=email,
+        )
+    contact = current_contact(request)
+    locale = help_center.choose_locale(request, contact.locale if contact else "")
+    try:
+        services.request_link(
+            email=email,
+            locale=locale,
+            base_url=request.build_absolute_uri(reverse("portal:login")),
+        )
+    except services.PortalError as exc:
+        return _page(request, "portal/login.html", status=400, error=str(exc), email=email)
+    return _page(request, "portal/login_sent.html", email=email)
+
+
+@require_http_methods(["GET", "POST"])
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    # GET only asks for a click: mail scanners that open links must not spend them.
+    if request.method == "GET":
+        return _page(request, "portal/login_confirm.html", token=token)
+    try:
+        contact, email = services.use_link(token)
+    except services.PortalError as exc:
+        return _page(request, "portal/login.html", status=400, error=str(exc))
+    sign_in(request, contact)
+    request.session[EMAIL_KEY] = email
+    return redirect("portal:home")
+
+
+@require_http_methods(["POST"])
+def logout(request: HttpRequest) -> HttpResponse:
+    sign_out(request)
+    request.session.pop(EMAIL_KEY, None)
+    return redirect("portal:login")
+
+
+@customer_required
+def home(request: HttpRequest) -> HttpResponse:
+    contact = current_contact(request)
+    assert contact is not None
+    try:
+        rows, cursor = keyset_page(
+            services.conversations(contact),
+            keys=["-id"],
+            cursor=request.GET.get("cursor"),
+            limit=25,
+        )
+    except BadCursor:
+        rows, cursor = [], None
+    return _page(request, "portal/home.html", conversations=rows, next_cursor=cursor)
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    contact = current_contact(request)
+    assert contact is not None
+    conv = services.conversation_for(contact, conversation_id)
+    if conv is None:
+        raise Http404(_("No such request."))
+    error = ""
+    if request.method == "POST":
+        try:
+            services.post(
+                contact=contact,
+                email=request.session[EMAIL_KEY],
+                text=request.POST.get("text", ""),
+                submission=request.POST.get("submission", "") or secrets.token_urlsafe(16),
+                conversation=conv,
+                locale=translation.get_language() or "",
+            )
+            return redirect("portal:conversation", conversation_id=conv.pk)
+        except (services.PortalError, InboundRejected) as exc:
+            error = str(exc)
+    return _page(
+        request,
+        "portal/conversation.html",
+        status=400 if error else 200,
+        conversation=conv,
+        messages_=services.visible_messages(conv),
+        submission=secrets.token_urlsafe(16),
+        error=error,
+    )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def new_request(request: HttpRequest) -> HttpResponse:
+    contact = current_contact(request)
+    assert contact is not None
+    error = ""
+    if request.method == "POST":
+        subject = request.POST.get("subject", "").strip()[:300]
+        try:
+            if not subject:
+                raise services.PortalError(_("Add a subject."))
+            result = services.post(
+                contact=contact,
+                email=request.session[EMAIL_KEY],
+                text=request.POST.get("text", ""),
+                subject=subject,
+                submission=request.POST.get("submission", "") or secrets.token_urlsafe(16),
+                locale=translation.get_language() or "",
+            )
+            return redirect("portal:conversation", conversation_id=result.conversation.pk)
+        except (services.PortalError, InboundRejected) as exc:
+            error = str(exc)
+    return _page(
+        request,
+        "portal/new.html",
+        status=400 if error else 200,
+        submission=secrets.token_urlsafe(16),
+        error=error,
+        subject=request.POST.get("subject", ""),
+        text=request.POST.get("text", ""),
+    )
