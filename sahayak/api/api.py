@@ -19,6 +19,7 @@ from .routers import (
     conversations,
     inbound,
     inboxes,
+    knowledge,
     mailboxes,
     orders,
     organizations,
@@ -29,7 +30,10 @@ logger = logging.getLogger(__name__)
 api = NinjaAPI(
     title="Sahayak API",
     version="1",
-    description="Contacts, conversations, orders and inbound messages of a Sahayak helpdesk.",
+    description=(
+        "Contacts, conversations, orders, inbound messages and the knowledge base"
+        " of a Sahayak helpdesk."
+    ),
     auth=BearerToken(),
     urls_namespace="api-v1",
 )
@@ -40,6 +44,8 @@ api.add_router("/conversations", conversations.router)
 api.add_router("/inbound", inbound.router)
 api.add_router("/inboxes", inboxes.router)
 api.add_router("/mailboxes", mailboxes.router)
+api.add_router("/kb", knowledge.router)
+api.add_router("/search", knowledge.search_router)
 
 
 @api.exception_handler(ValidationError)

@@ -339,3 +339,104 @@ class MailboxOut(Schema):
     imap_move_to: str
     smtp: MailServerOut | None
     is_active: bool
+
+
+# --- Knowledge base -------------------------------------------------------------------------
+
+
+class TranslationIn(Schema):
+    locale: str = Field(max_length=16)
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field("", max_length=200_000, description="Markdown (sanitized when rendered)")
+    summary: str = Field("", max_length=300)
+    status: Literal["draft", "published", "archived"] | None = None
+
+
+class TranslationOut(Schema):
+    id: int
+    locale: str
+    title: str
+    body: str
+    body_html: str
+    summary: str
+    slug: str
+    status: str
+    published_at: datetime | None
+    updated_at: datetime
+    helpful_yes: int
+    helpful_no: int
+    url: str
+
+
+class ArticleIn(Schema):
+    section_id: int | None = Field(None, ge=1, le=MAX_ID)
+    visibility: Literal["public", "internal"] = "public"
+    tags: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=50)
+    video_url: str = Field("", max_length=500)
+    translations: list[TranslationIn] = Field(min_length=1, max_length=50)
+
+
+class ArticlePatch(Schema):
+    section_id: int | None = Field(None, ge=1, le=MAX_ID)
+    visibility: Literal["public", "internal"] | None = None
+    tags: list[Annotated[str, Field(max_length=64)]] | None = Field(None, max_length=50)
+    video_url: str | None = Field(None, max_length=500)
+    translations: list[TranslationIn] = Field(default_factory=list, max_length=50)
+
+
+class ArticleOut(Schema):
+    id: int
+    section_id: int | None
+    visibility: str
+    tags: list[str]
+    video_url: str
+    created_at: datetime
+    updated_at: datetime
+    translations: list[TranslationOut]
+
+
+class ArticlePage(Schema):
+    items: list[ArticleOut]
+    next_cursor: str | None
+
+
+class PublishIn(Schema):
+    locales: list[Annotated[str, Field(max_length=16)]] = Field(default_factory=list, max_length=50)
+
+
+class VersionOut(Schema):
+    number: int
+    locale: str
+    title: str
+    body: str
+    status: str
+    author_id: int | None
+    note: str
+    created_at: datetime
+
+
+class ArticleLinkIn(Schema):
+    conversation_id: int = Field(ge=1, le=MAX_ID)
+
+
+class ArticleHit(Schema):
+    article_id: int
+    translation_id: int
+    locale: str
+    title: str
+    status: str
+    visibility: str
+    score: float
+    title_html: str
+    snippet_html: str
+    url: str
+
+
+class MessageHit(Schema):
+    message_id: int
+    conversation_id: int
+    direction: str
+    channel: str
+    created_at: datetime
+    score: float
+    snippet_html: str
