@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import _corpus as corpus
 import _setup  # noqa: F401
 from django.db import connection, transaction
 
@@ -22,15 +23,10 @@ from sahayak.accounts.models import Team, User
 from sahayak.contacts.models import Contact, Identity
 from sahayak.conversations.models import Conversation, Inbox, Message
 
+LOCALES = corpus.LOCALES
+
 STATUSES = ["new", "open", "open", "pending", "on_hold", "solved", "solved", "closed", "closed"]
 CHANNELS = ["email", "chat", "sms", "whatsapp", "telegram", "webform", "api"]
-TEXTS = [
-    "Where is my order? It was due yesterday.",
-    "मेरा ऑर्डर कहाँ है? कल आना था।",
-    "আমার অর্ডার কোথায়? গতকাল আসার কথা ছিল।",
-    "Πού είναι η παραγγελία μου; Έπρεπε να έρθει χθες.",
-    "Où est ma commande ? Elle devait arriver hier.",
-]
 PER_CONTACT = 3
 BATCH = 20_000
 
@@ -91,7 +87,8 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
         answered = created + timedelta(minutes=rng.randint(1, 600))
         last = answered + timedelta(minutes=rng.randint(1, 600))
         solved = last if status in ("solved", "closed") else None
-        text = rng.choice(TEXTS)
+        locale = rng.choice(LOCALES)
+        text = corpus.text(locale, rng, 8, 30)
         yield (
             "conversation",
             (
@@ -105,7 +102,7 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
                 assignee,
                 team,
                 "{}",
-                "",
+                locale,
                 "",
                 created,
                 last,
@@ -119,7 +116,7 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
         for direction, when, body in (
             ("in", created, text),
             ("out", answered, "Thank you, we are on it."),
-            ("in", last, "Any news?"),
+            ("in", last, corpus.text(locale, rng, 3, 12)),
         ):
             msg_id += 1
             yield (

@@ -308,3 +308,14 @@ def best_translation(article: Article, locale: str) -> ArticleTranslation | None
         or published.get(settings.SAHAYAK_KB_DEFAULT_LOCALE)
         or next(iter(published.values()), None)
     )
+
+
+def linked_to(conversation: Conversation, locale: str) -> list[ArticleTranslation]:
+    """The articles used on ``conversation``, each in ``locale`` if it has that translation."""
+    links = ArticleLink.objects.filter(conversation=conversation).order_by("id")
+    article_ids = list(links.values_list("article_id", flat=True)[:50])
+    best: dict[int, ArticleTranslation] = {}
+    for t in ArticleTranslation.objects.filter(article_id__in=article_ids).order_by("id"):
+        if t.article_id not in best or t.locale == locale:
+            best[t.article_id] = t
+    return [best[i] for i in article_ids if i in best]

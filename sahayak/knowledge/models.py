@@ -196,6 +196,12 @@ class ArticleFile(models.Model):
         return self.content_type.startswith("image/")
 
 
+class LinkSource(models.TextChoices):
+    AGENT = "agent", _("used by an agent")
+    BOT = "bot", _("sent by the answer bot")
+    API = "api", _("linked through the API")
+
+
 class ArticleLink(models.Model):
     """An article used to answer a conversation (suggested, inserted, or sent by the bot)."""
 
@@ -207,7 +213,7 @@ class ArticleLink(models.Model):
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    source = models.CharField(max_length=16, default="agent")  # agent, bot, api
+    source = models.CharField(max_length=16, choices=LinkSource.choices, default=LinkSource.AGENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, contacts, conversation, inbox, mailboxes
+from .views import account, contacts, conversation, inbox, knowledge, mailboxes
 
 app_name = "web"
 
@@ -34,6 +34,31 @@ urlpatterns = [
         name="attachment",
     ),
     path("merges/<int:merge_id>/undo/", conversation.undo_merge, name="undo_merge"),
+    path("c/<int:conversation_id>/articles/", knowledge.suggestions, name="kb_suggest"),
+    path(
+        "c/<int:conversation_id>/articles/<int:article_id>/link/",
+        knowledge.link_article,
+        name="kb_link",
+    ),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/to-article/",
+        knowledge.reply_to_article,
+        name="kb_from_reply",
+    ),
+    path("kb/", knowledge.article_list, name="kb"),
+    path("kb/new/", knowledge.article_new, name="kb_new"),
+    path("kb/<int:article_id>/", knowledge.article_edit, name="kb_article"),
+    path("kb/<int:article_id>/files/", knowledge.upload_file, name="kb_upload"),
+    path(
+        "kb/<int:article_id>/versions/<int:version_id>/",
+        knowledge.version_diff,
+        name="kb_version",
+    ),
+    path(
+        "kb/<int:article_id>/versions/<int:version_id>/restore/",
+        knowledge.version_restore,
+        name="kb_restore",
+    ),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<int:contact_id>/", contacts.contact_page, name="contact"),
     path("contacts/<int:contact_id>/merge/", contacts.merge_contact, name="merge_contact"),

@@ -27,9 +27,11 @@ from sahayak.conversations.models import (
 )
 from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.ids import parse_id
+from sahayak.knowledge.articles import linked_to
 
 from ..customer import customer_panel
 from .common import active_agents, agent, conversation_for, is_htmx, login_required
+from .knowledge import conversation_locale
 
 TIMELINE_PAGE = 100
 EVENTS_SHOWN = 20
@@ -67,6 +69,7 @@ def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str,
         "priorities": Priority.choices,
         "tags": ", ".join(conversation.tags.order_by("name").values_list("name", flat=True)),
         "related": related,
+        "articles_used": linked_to(conversation, conversation_locale(conversation)),
         "reply_channels": services.reply_channels(
             conversation, [identity.kind for identity in panel.identities]
         ),

@@ -214,3 +214,36 @@
     });
   }
 })();
+
+// Knowledge base suggestions in the reply box: insert an article's link or text at the
+// cursor, and record that the article was used on this conversation.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest(".kb-insert");
+  if (!button) return;
+  var item = button.closest(".kb-item");
+  var box = document.getElementById("reply-text");
+  if (!box || !item) return;
+  var value = button.dataset.insert || "";
+  var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+  var before = box.value.slice(0, start), after = box.value.slice(end);
+  var glue = before && !/\s$/.test(before) ? "\n" : "";
+  box.value = before + glue + value + after;
+  box.focus();
+  box.selectionStart = box.selectionEnd = (before + glue + value).length;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  var body = new URLSearchParams({ locale: item.dataset.locale || "" });
+  fetch(item.dataset.linkUrl, {
+    method: "POST",
+    body: body,
+    credentials: "same-origin",
+    headers: { "X-CSRFToken": csrf ? csrf.value : "" },
+  }).then(function (response) {
+    if (response.ok && !item.querySelector(".tag.ok")) {
+      var tag = document.createElement("span");
+      tag.className = "tag ok";
+      tag.textContent = document.body.dataset.i18nUsedHere || "used here";
+      item.querySelector(".kb-title").after(tag);
+    }
+  });
+});
