@@ -103,6 +103,19 @@ def send_automatic(
     return message
 
 
+def add_system_note(*, conversation: Conversation, text: str, kind: str) -> Message:
+    """An internal note written by the system (a bot handing over, an automation)."""
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.NOTE,
+        channel=conversation.channel,
+        text=text,
+        metadata={"automatic": kind},
+    )
+    emit_on_commit(message_created, conversation=conversation, message=message)
+    return message
+
+
 def _mark_answered(conversation: Conversation, now: Any) -> None:
     fields = ["last_message_at", "waiting_since", "updated_at"]
     conversation.last_message_at = now

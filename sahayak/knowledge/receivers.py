@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sahayak.conversations.models import Message
+from sahayak.conversations.models import Conversation, Message
 from sahayak.conversations.signals import message_created, message_received
 
-from . import search
+from . import bot, search
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,20 @@ def _index_message(sender: Any, message: Message, **kwargs: Any) -> None:
         log.exception("could not index message %s", message.pk)
 
 
+def _answer_bot(
+    sender: Any,
+    conversation: Conversation,
+    message: Message,
+    created_conversation: bool = False,
+    **kwargs: Any,
+) -> None:
+    try:
+        bot.on_message(conversation, message, created_conversation)
+    except Exception:  # the customer's message is stored; the team answers it anyway
+        log.exception("answer bot failed on conversation %s", conversation.pk)
+
+
 def connect() -> None:
     message_received.connect(_index_message, dispatch_uid="knowledge-index-received")
+    message_received.connect(_answer_bot, dispatch_uid="knowledge-answer-bot")
     message_created.connect(_index_message, dispatch_uid="knowledge-index-created")

@@ -162,3 +162,11 @@ def test_reindex_rebuilds_everything() -> None:
     assert counts == {"articles": 1, "messages": 1}
     assert progress[-1] == ("messages", 1, 1)
     assert titles("gift") == ["Gift cards"]
+
+
+def test_function_words_alone_do_not_match_in_any_word_search() -> None:
+    """A question sharing only "do", "you", "your" with an article finds nothing."""
+    make_article("Reset your password", "Do you need a new one? Choose Forgot password.")
+    assert titles("Do you sell gift cards?") == []
+    assert titles("Est-ce que vous avez des cartes cadeaux ?") == []
+    assert titles("do you reset passwords?") == ["Reset your password"]

@@ -21,6 +21,7 @@ from sahayak.conversations.text import html_to_text
 from ..models import ArticleTranslation
 from .backends import ArticleFilter, Hit, MessageFilter, backend
 from .snippets import highlight, snippet
+from .stopwords import content_terms
 from .text import document, query_terms
 
 BATCH = 2000
@@ -44,10 +45,12 @@ class MessageResult:
 def _run(
     terms: list[str], search: Callable[..., list[Hit]], limit: int, any_term: bool
 ) -> tuple[list[Hit], bool]:
-    hits = search(terms, any_term=any_term, prefix=True, limit=limit)
-    if not hits and not any_term and len(terms) > 1:
-        return search(terms, any_term=True, prefix=True, limit=limit), True
-    return hits, any_term
+    """All words first (unless ``any_term``), then any word but function words."""
+    if not any_term:
+        hits = search(terms, any_term=False, prefix=True, limit=limit)
+        if hits or len(terms) == 1:
+            return hits, False
+    return search(content_terms(terms), any_term=True, prefix=True, limit=limit), True
 
 
 def search_articles(

@@ -1,0 +1,176 @@
+"""The answer bot for chat and messaging inboxes (``"answer_bot": true`` in the inbox config).
+
+A new conversation's first message is answered with the best published articles in the
+customer's language and the question "did this solve it?". A yes solves the conversation
+(counted as a bot resolution); a no, a request for a person, or anything else hands it over
+to the team, with a note saying so. Every step is a ``SelfServiceEvent`` for analytics.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from sahayak.conversations import services as conversations
+from sahayak.conversations.models import Conversation, Direction, Message, Status
+
+from . import help_center, search
+from .articles import link_conversation
+from .models import LinkSource, SelfService, SelfServiceEvent
+from .search.text import terms
+
+log = logging.getLogger(__name__)
+
+MESSAGING_CHANNELS = {"chat", "sms", "whatsapp", "telegram", "api"}
+MAX_ARTICLES = 3
+
+# Folded words (see search.text.fold) meaning yes / no / "a person, please".
+YES = {
+    "yes", "y", "yep", "yeah", "solved", "thanks", "thank", "ok", "oui", "merci", "resolu",
+    "हाँ", "हां", "जी", "धन्यवाद", "হ্যাঁ", "হ্যা", "ধন্যবাদ", "ναι", "ευχαριστω",
+}  # fmt: skip
+NO = {"no", "n", "nope", "not", "non", "pas", "नहीं", "नही", "না", "οχι", "δεν"}
+HUMAN = {
+    "agent", "human", "person", "someone", "operator", "humain", "conseiller", "personne",
+    "इंसान", "व्यक्ति", "एजेंट", "মানুষ", "এজেন্ট", "ανθρωπος", "υπαλληλος", "εκπροσωπος",
+}  # fmt: skip
+
+
+def enabled(conversation: Conversation) -> bool:
+    return bool(conversation.inbox.config.get("answer_bot")) and (
+        conversation.channel in MESSAGING_CHANNELS
+    )
+
+
+def _locale(conversation: Conversation) -> str:
+    for value in (conversation.language, conversation.contact.locale):
+        short = (value or "").split("-")[0].lower()
+        if help_center.is_locale(short):
+            return short
+    return help_center.default_locale()
+
+
+def _base_url() -> str:
+    return str(settings.SAHAYAK_PUBLIC_URL or "")
+
+
+def _awaiting(conversation: Conversation) -> SelfServiceEvent | None:
+    """The bot's open question on this conversation, if it is still waiting for an answer."""
+    last = (
+        SelfServiceEvent.objects.filter(
+            conversation=conversation,
+            kind__in=[SelfService.BOT_ANSWERED, SelfService.BOT_RESOLVED, SelfService.BOT_HANDOVER],
+        )
+        .order_by("-id")
+        .first()
+    )
+    return last if last is not None and last.kind == SelfService.BOT_ANSWERED else None
+
+
+def on_message(conversation: Conversation, message: Message, created: bool) -> None:
+    """React to a customer's message (called after it is stored and committed)."""
+    if message.direction != Direction.INBOUND or not enabled(conversation):
+        return
+    if created:
+        answer(conversation, message)
+        return
+    pending = _awaiting(conversation)
+    if pending is not None:
+        follow_up(conversation, message)
+
+
+def answer(conversation: Conversation, message: Message) -> bool:
+    """Send the best articles for the first question; False when none fits."""
+    locale = _locale(conversation)
+    query = f"{conversation.subject} {message.text}"[:500]
+    results = search.search_articles(query, locales=[locale], limit=MAX_ARTICLES, any_term=True)
+    if not results and locale != help_center.default_locale():
+        results = search.search_articles(
+            query, locales=[help_center.default_locale()], limit=MAX_ARTICLES, any_term=True
+        )
+    if not results:
+        return False
+    lines = []
+    for r in results:
+        t = r.translation
+        url = _base_url() + reverse("help:article", args=[t.locale, t.article_id, t.slug])
+        lines.append(f"• {t.title}\n  {url}")
+    with translation.override(locale):
+        text = "\n".join(
+            [
+                _("These articles may answer your question:"),
+                *lines,
+                "",
+                _("Did this solve it? Reply yes or no. Write “agent” to talk to a person."),
+            ]
+        )
+    with transaction.atomic():
+        conversations.send_automatic(conversation=conversation, text=text, kind="answer_bot")
+        for r in results:
+            link_conversation(
+                article=r.translation.article,
+                conversation=conversation,
+                user=None,
+                locale=r.translation.locale,
+                source=LinkSource.BOT,
+            )
+        SelfServiceEvent.objects.create(
+            kind=SelfService.BOT_ANSWERED,
+            conversation=conversation,
+            article=results[0].translation.article,
+            channel=conversation.channel,
+            locale=locale,
+            query=query[:300],
+        )
+    return True
+
+
+def classify(text: str) -> str:
+    """ "yes", "no" or "human" for a reply to the bot's question ("" when unclear)."""
+    words = set(terms(text[:200]))
+    if words & HUMAN:
+        return "human"
+    if words & NO:
+        return "no"
+    if words & YES:
+        return "yes"
+    return ""
+
+
+def follow_up(conversation: Conversation, message: Message) -> None:
+    verdict = classify(message.text)
+    locale = _locale(conversation)
+    with transaction.atomic(), translation.override(locale):
+        if verdict == "yes":
+            conversations.send_automatic(
+                conversation=conversation,
+                text=_("Glad it helped! Write again any time."),
+                kind="answer_bot",
+            )
+            conversations.set_status(conversation=conversation, status=Status.SOLVED, actor=None)
+            kind = SelfService.BOT_RESOLVED
+        else:
+            conversations.send_automatic(
+                conversation=conversation,
+                text=_("Thank you. A member of our team will answer you here shortly."),
+                kind="answer_bot",
+            )
+            reason = {
+                "no": _("the articles did not solve it"),
+                "human": _("the customer asked for a person"),
+            }.get(verdict, _("the customer wrote more"))
+            conversations.add_system_note(
+                conversation=conversation,
+                text=_("The answer bot handed this conversation over: %(reason)s.")
+                % {"reason": reason},
+                kind="answer_bot",
+            )
+            kind = SelfService.BOT_HANDOVER
+        SelfServiceEvent.objects.create(
+            kind=kind, conversation=conversation, channel=conversation.channel, locale=locale
+        )
