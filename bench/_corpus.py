@@ -1,9 +1,10 @@
 """Support-like text in English, Hindi, Bengali, Greek and French for the benchmarks.
 
-A few dozen real support words per language (the ones customers search for) are mixed with
-synthetic words built from each script's letters and vowel signs; word frequencies follow
-a Zipf curve, so some words are in a large share of all texts and most are rare, as in
-real mail.
+As in real text, the most frequent words are the language's function words ("the", "de",
+"का", "και"...); after them come a few dozen real support words per language (the ones
+customers search for) mixed with synthetic words built from each script's letters and
+vowel signs. Frequencies follow a Zipf curve, so some content words are in a large share
+of all texts and most are rare, as in real mail.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import itertools
 import random
 from bisect import bisect
 from functools import cache
+
+import _setup  # noqa: F401
+
+from sahayak.knowledge.search.stopwords import BY_LANGUAGE
 
 REAL = {
     "en": "order delivery refund password account invoice payment parcel ticket cancel "
@@ -59,8 +64,10 @@ def vocabulary(locale: str) -> tuple[list[str], list[float]]:
         if word not in seen:
             seen.add(word)
             words.append(word)
-    # Real words are spread over the frequent ranks, not all at the top.
+    # Real words are spread over the content ranks, not all at the top.
     rng.shuffle(words)
+    function_words = BY_LANGUAGE[locale].split()
+    words = function_words + [w for w in words if w not in set(function_words)]
     weights = [1 / (rank + 5) for rank in range(len(words))]
     return words, list(itertools.accumulate(weights))
 
@@ -80,3 +87,11 @@ def real_words(locale: str) -> list[str]:
 def rare_words(locale: str, rng: random.Random, n: int) -> list[str]:
     words, _ = vocabulary(locale)
     return [rng.choice(words[len(words) // 2 :]) for _ in range(n)]
+
+
+def question(locale: str, rng: random.Random) -> str:
+    """A customer's question: function words around two or three content words."""
+    content = rng.sample(real_words(locale), 2) + [rng.choice(vocabulary(locale)[0][200:])]
+    glue = BY_LANGUAGE[locale].split()
+    words = [w for c in content for w in (rng.choice(glue), c)] + [rng.choice(glue)]
+    return " ".join(words).capitalize() + "?"

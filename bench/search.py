@@ -137,14 +137,14 @@ def queries(rng: random.Random, runs: int) -> dict[str, Callable[[], list[str]]]
 
     def question() -> list[str]:
         locale = rng.choice(corpus.LOCALES)
-        return [corpus.text(locale, rng, 5, 9), locale]
+        return [corpus.question(locale, rng), locale]
 
     return {
         "one common word": common,
         "one rare word": rare,
         "two words": two_words,
         "prefix (4 letters)": prefix,
-        "a question (6-9 words)": question,
+        "a question (7 words)": question,
     }
 
 
@@ -183,11 +183,11 @@ def main() -> None:
     worst = max(
         worst,
         run(
-            "a question (6-9 words)",
+            "a question (7 words)",
             lambda q, loc: search.search_articles(
                 q, locales=[loc], public_only=False, limit=5, any_term=True
             ),
-            makers["a question (6-9 words)"],
+            makers["a question (7 words)"],
         ),
     )
     for user, who in ((admin, "admin (sees all)"), (agent, "agent (private team hidden)")):

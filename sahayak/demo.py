@@ -307,6 +307,9 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
                 )
             customers += 1
         progress(f"{customers} customers")
+    from sahayak.knowledge import demo as knowledge_demo
+
+    progress(f"{knowledge_demo.load(admin)} help center articles")
     _, secret = create_api_token(user=admin, name="demo")
     return {
         "admin_email": admin.email,
@@ -315,6 +318,13 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
         "form_url": f"/form/{inboxes['webform'].public_key}/",
         "chat_key": inboxes["chat"].public_key,
     }
+
+
+def enable_answer_bot() -> None:
+    """Turned on once the demo's past chats are stored, so only new chats meet the bot."""
+    for inbox in Inbox.objects.filter(channel="chat"):
+        inbox.config = {**inbox.config, "answer_bot": True}
+        inbox.save(update_fields=["config"])
 
 
 def _user(username: str, email: str, full: str, role: str, superuser: bool = False) -> User:

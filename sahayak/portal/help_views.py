@@ -50,10 +50,15 @@ def article_path(t: ArticleTranslation, locale: str | None = None) -> str:
 
 
 def _locales() -> list[dict[str, str]]:
-    return [
-        {"code": code, "name": str(LOCALE_NAMES.get(code, code))}
-        for code in settings.SAHAYAK_KB_LOCALES
-    ]
+    """Every help center language, named in itself (a reader looks for their own)."""
+    return [{"code": code, "name": _local_name(code)} for code in settings.SAHAYAK_KB_LOCALES]
+
+
+def _local_name(code: str) -> str:
+    try:
+        return str(translation.get_language_info(code)["name_local"])
+    except KeyError:
+        return str(LOCALE_NAMES.get(code, code))
 
 
 def _context(request: HttpRequest, locale: str, **extra: Any) -> dict[str, Any]:
@@ -328,6 +333,16 @@ def left(request: HttpRequest, locale: str, article_id: int) -> HttpResponse:
     session = request.POST.get("s", "") or request.body.decode("ascii", "ignore")[:64]
     selfservice.left_article(session=session.strip(), article_id=article_id)
     return HttpResponse(status=204)
+
+
+@csrf_exempt  # a beacon from the chat widget on another site: it marks a random session
+@require_POST
+def asked(request: HttpRequest, locale: str) -> HttpResponse:
+    """The visitor wrote to us after reading suggested articles: not a deflection."""
+    selfservice.submitted(session=request.POST.get("s", "").strip())
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_GET

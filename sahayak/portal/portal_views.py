@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,6 +26,7 @@ from . import services
 from .session import current_contact, sign_in, sign_out
 
 EMAIL_KEY = "portal_email"
+NEXT_KEY = "portal_next"
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -55,6 +57,9 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
+        after = request.GET.get("next", "")
+        if after.startswith("/portal/") and url_has_allowed_host_and_scheme(after, None):
+            request.session[NEXT_KEY] = after
         return _page(request, "portal/login.html")
     email = request.POST.get("email", "").strip()
     ip = request.META.get("REMOTE_ADDR", "")
@@ -89,9 +94,10 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
         contact, email = services.use_link(token)
     except services.PortalError as exc:
         return _page(request, "portal/login.html", status=400, error=str(exc))
+    after = request.session.pop(NEXT_KEY, "")
     sign_in(request, contact)
     request.session[EMAIL_KEY] = email
-    return redirect("portal:home")
+    return redirect(after or "portal:home")
 
 
 @require_http_methods(["POST"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:locale>/", help_views.home, name="home"),
     path("<str:locale>/search", help_views.search_page, name="search"),
     path("<str:locale>/suggest", help_views.suggest, name="suggest"),
+    path("<str:locale>/asked", help_views.asked, name="asked"),
     path(
         "<str:locale>/categories/<int:category_id>-<str:slug>/",
         help_views.category,

@@ -5,6 +5,7 @@ messages typed while the server is down sent exactly once when it is back."""
 from __future__ import annotations
 
 import shutil
+import time
 import signal
 import threading
 from collections.abc import Iterator
@@ -186,3 +187,49 @@ def test_messages_typed_while_the_server_is_down_are_stored_once_when_it_is_back
     visitor.wait_for_selector(".sc-msg[data-id] >> nth=2", state="attached")
     texts = visitor.locator(".sc-msg[data-id] .sc-bubble").all_inner_texts()
     assert texts == ["premier", "deuxième", "troisième"]
+
+
+ARTICLE = """
+from sahayak.knowledge.articles import TranslationInput, create_article
+create_article(author=None, translations=[
+    TranslationInput(locale="fr", title="Choisir sa pointure", body="Mesurez votre pied.", status="published"),
+])
+result = True
+"""
+
+EVENTS = """
+from sahayak.knowledge.models import SelfServiceEvent
+result = [(e.kind, e.channel) for e in SelfServiceEvent.objects.order_by("id")]
+"""
+
+
+def wait_for_events(env: dict[str, str], expected: list[list[str]]) -> list[list[str]]:
+    deadline = time.monotonic() + 10
+    found = django_eval(EVENTS, env)
+    while found != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = django_eval(EVENTS, env)
+    return found
+
+
+def test_the_widget_suggests_articles_and_counts_a_deflection(chat, browser):
+    django_eval(ARTICLE, chat["env"])
+    visitor = visitor_page(browser, chat["shop"])
+    # Nobody is online: the widget first asks for an email to answer by.
+    visitor.fill(".sc-details input[name=email]", "amelie@mail.example")
+    visitor.click(".sc-details button")
+    visitor.type(".sc-text", "Quelle pointure choisir ?", delay=20)
+    link = visitor.locator(".sc-suggest a", has_text="Choisir sa pointure")
+    link.wait_for()
+    with visitor.context.expect_page() as opened:
+        link.click()
+    article = opened.value
+    article.wait_for_load_state()
+    assert article.locator("h1").inner_text() == "Choisir sa pointure"
+    article.close(run_before_unload=True)
+    assert wait_for_events(chat["env"], [["deflected", "chat"]]) == [["deflected", "chat"]]
+
+    # Writing after all: the visitor was not helped by the article after all.
+    visitor.press(".sc-text", "Enter")
+    assert wait_for_events(chat["env"], [["submitted", "chat"]]) == [["submitted", "chat"]]
+    assert visitor.locator(".sc-suggest").is_hidden()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 def widget_strings() -> dict[str, str]:
     return {
         "open": _("Chat with us"),
+        "suggested": _("These articles may answer your question:"),
         "close": _("Close the chat"),
         "placeholder": _("Write a message…"),
         "send": _("Send"),

@@ -19,6 +19,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sahayak.conversations.inbound import InboundAttachment, InboundRejected
 from sahayak.conversations.models import Inbox
+from sahayak.knowledge import help_center
 
 from . import services
 from .config import chat_settings, origin_allowed
@@ -95,8 +97,18 @@ def widget_config(request: HttpRequest, public_key: str) -> HttpResponse:
                 "types": settings.SAHAYAK_CHAT_UPLOAD_TYPES,
             },
             "strings": widget_strings(),
+            "suggest_url": _suggest_url(inbox, language),
         }
     return _cors(request, inbox, JsonResponse(body))
+
+
+def _suggest_url(inbox: Inbox, language: str) -> str:
+    """Where the widget finds articles for what the visitor types ("" when turned off)."""
+    if not inbox.config.get("suggest_articles", True):
+        return ""
+    short = language.split("-")[0]
+    locale = short if help_center.is_locale(short) else help_center.default_locale()
+    return reverse("help:suggest", args=[locale])
 
 
 def _error(request: HttpRequest, inbox: Inbox, status: int, code: str, detail: str) -> HttpResponse:

@@ -18,6 +18,7 @@ class Command(BaseCommand):
             self._how_to_log_in()
             return
         info = demo.load(progress=lambda msg: self.stdout.write(f"  loaded {msg}"))
+        demo.enable_answer_bot()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"  API token (shown once): {info['token']}")
         self.stdout.write(f"  Public web form: http://127.0.0.1:8000{info['form_url']}")
@@ -34,5 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "  Agent workspace: http://127.0.0.1:8000/ as admin@example.com "
             f"(user name: admin, password: {demo.DEMO_PASSWORD}); admin: /admin/\n"
-            "  API docs: http://127.0.0.1:8000/api/v1/docs"
+            "  API docs: http://127.0.0.1:8000/api/v1/docs\n"
+            "  Help center: http://127.0.0.1:8000/help/  ·  customer portal: "
+            "http://127.0.0.1:8000/portal/"
         )

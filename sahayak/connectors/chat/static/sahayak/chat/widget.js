@@ -105,6 +105,8 @@
     ui.panel.appendChild(ui.list);
     ui.panel.appendChild(ui.typing);
     ui.panel.appendChild(ui.notice);
+    ui.suggest = buildSuggestions();
+    ui.panel.appendChild(ui.suggest);
     ui.panel.appendChild(ui.details);
     ui.panel.appendChild(ui.form);
     wrap.appendChild(ui.panel);
@@ -149,9 +151,58 @@
     });
     ui.text.addEventListener("input", function () {
       if (ready && Date.now() - lastTyping > 3000) { lastTyping = Date.now(); send_({ type: "typing" }); }
+      suggestSoon();
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
     return form;
+  }
+
+  // Help center articles for the visitor's first question, before anyone has to answer it.
+  // Opening one and leaving without writing counts as a question answered by self-service.
+  var suggestSession = uid().replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) + "w";
+  var suggestTimer = null, suggestLast = "", suggestUsed = false;
+  function buildSuggestions() {
+    var box = el("div", "sc-suggest");
+    box.hidden = true;
+    box.appendChild(el("p", "sc-suggest-title", S.suggested));
+    ui.suggestList = el("ul");
+    box.appendChild(ui.suggestList);
+    return box;
+  }
+  function suggestSoon() {
+    if (!cfg.suggest_url || ui.list.querySelector(".sc-visitor")) { ui.suggest.hidden = true; return; }
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(function () {
+      var q = ui.text.value.trim();
+      if (q === suggestLast) return;
+      suggestLast = q;
+      if (q.length < 3) { ui.suggest.hidden = true; return; }
+      fetch(BASE + cfg.suggest_url + "?q=" + encodeURIComponent(q))
+        .then(function (r) { return r.json(); })
+        .then(function (data) { if (q === suggestLast) showSuggestions(data.articles || [], q); })
+        .catch(function () {});
+    }, 400);
+  }
+  function showSuggestions(items, q) {
+    ui.suggestList.textContent = "";
+    items.slice(0, 3).forEach(function (a) {
+      var li = el("li"), link = el("a", "", a.title);
+      link.href = BASE + a.url + "?ref=suggest&channel=chat&s=" + suggestSession + "&q=" + encodeURIComponent(q);
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.addEventListener("click", function () { suggestUsed = true; });
+      li.appendChild(link);
+      ui.suggestList.appendChild(li);
+    });
+    ui.suggest.hidden = !items.length;
+  }
+  function askedAfterReading() {
+    ui.suggest.hidden = true;
+    if (!suggestUsed) return;
+    suggestUsed = false;
+    try {
+      navigator.sendBeacon(BASE + cfg.suggest_url.replace(/suggest$/, "asked"), new URLSearchParams({ s: suggestSession }));
+    } catch (e) { /* analytics only */ }
   }
 
   // The pre-chat form, the offline form and the transcript's email question share one form.
@@ -293,6 +344,7 @@
     state.outbox.push(item);
     persist();
     render({ client_id: item.client_id, from: "visitor", text: text });
+    askedAfterReading();
     flush();
   }
   function flush() {
