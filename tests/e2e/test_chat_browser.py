@@ -5,9 +5,9 @@ messages typed while the server is down sent exactly once when it is back."""
 from __future__ import annotations
 
 import shutil
-import time
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
