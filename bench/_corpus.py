@@ -89,6 +89,13 @@ def rare_words(locale: str, rng: random.Random, n: int) -> list[str]:
     return [rng.choice(words[len(words) // 2 :]) for _ in range(n)]
 
 
+def frequent_words(locale: str, n: int = 20) -> list[str]:
+    """The ``n`` most frequent content words (those right after the function words)."""
+    words, _ = vocabulary(locale)
+    first = len(BY_LANGUAGE[locale].split())
+    return words[first : first + n]
+
+
 def question(locale: str, rng: random.Random) -> str:
     """A customer's question: function words around two or three content words."""
     content = rng.sample(real_words(locale), 2) + [rng.choice(vocabulary(locale)[0][200:])]

@@ -28,3 +28,15 @@ rm -rf "$MAIL_DIR"
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_bench_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_create_ci WITH (FORCE)" -c "DROP DATABASE IF EXISTS sahayak_mail_ci WITH (FORCE)"
 echo "-- live chat: 300 visitor sockets on one server process (SQLite)"
 $PY bench/chat_sockets.py --visitors 300 --seconds 10 --interval 10
+echo "-- search: 3,000 articles and 30,000 messages on PostgreSQL and SQLite"
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_search_ci WITH (FORCE)" -c "CREATE DATABASE sahayak_search_ci"
+DATABASE_URL=$PG/sahayak_search_ci .venv/bin/sahayak migrate -v0
+DATABASE_URL=$PG/sahayak_search_ci $PY bench/generate.py --conversations 10000
+DATABASE_URL=$PG/sahayak_search_ci $PY bench/search.py --articles 3000 --runs 30
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS sahayak_search_ci WITH (FORCE)"
+SEARCH_DIR="$(mktemp -d)"
+SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak migrate -v0
+SAHAYAK_DATA_DIR="$SEARCH_DIR" $PY bench/generate.py --conversations 10000
+SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak reindex
+SAHAYAK_DATA_DIR="$SEARCH_DIR" $PY bench/search.py --articles 3000 --runs 30
+rm -rf "$SEARCH_DIR"

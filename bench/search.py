@@ -123,6 +123,10 @@ def queries(rng: random.Random, runs: int) -> dict[str, Callable[[], list[str]]]
         locale = rng.choice(corpus.LOCALES)
         return [rng.choice(corpus.real_words(locale)), locale]
 
+    def frequent() -> list[str]:
+        locale = rng.choice(corpus.LOCALES)
+        return [rng.choice(corpus.frequent_words(locale)), locale]
+
     def rare() -> list[str]:
         locale = rng.choice(corpus.LOCALES)
         return [corpus.rare_words(locale, rng, 1)[0], locale]
@@ -140,7 +144,8 @@ def queries(rng: random.Random, runs: int) -> dict[str, Callable[[], list[str]]]
         return [corpus.question(locale, rng), locale]
 
     return {
-        "one common word": common,
+        "one support word": common,
+        "one of the 20 most frequent words": frequent,
         "one rare word": rare,
         "two words": two_words,
         "prefix (4 letters)": prefix,
@@ -192,7 +197,13 @@ def main() -> None:
     )
     for user, who in ((admin, "admin (sees all)"), (agent, "agent (private team hidden)")):
         print(f"messages, {who}")
-        for kind in ("one common word", "one rare word", "two words", "prefix (4 letters)"):
+        for kind in (
+            "one support word",
+            "one of the 20 most frequent words",
+            "one rare word",
+            "two words",
+            "prefix (4 letters)",
+        ):
             worst = max(
                 worst,
                 run(

@@ -170,3 +170,16 @@ def test_function_words_alone_do_not_match_in_any_word_search() -> None:
     assert titles("Do you sell gift cards?") == []
     assert titles("Est-ce que vous avez des cartes cadeaux ?") == []
     assert titles("do you reset passwords?") == ["Reset your password"]
+
+
+def test_reindex_command_prints_progress() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_article("Gift cards", "")
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert "articles: 1/1" in out.getvalue()
+    assert "Indexed 1 article translations and 0 messages" in out.getvalue()
+    assert titles("gift") == ["Gift cards"]
