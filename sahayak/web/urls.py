@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, contacts, conversation, inbox, knowledge, mailboxes
+from .views import account, contacts, conversation, inbox, knowledge, mailboxes, search
 
 app_name = "web"
 
@@ -45,6 +45,7 @@ urlpatterns = [
         knowledge.reply_to_article,
         name="kb_from_reply",
     ),
+    path("search/", search.search_page, name="search"),
     path("kb/", knowledge.article_list, name="kb"),
     path("kb/new/", knowledge.article_new, name="kb_new"),
     path("kb/<int:article_id>/", knowledge.article_edit, name="kb_article"),

@@ -183,3 +183,11 @@ def test_reindex_command_prints_progress() -> None:
     assert "articles: 1/1" in out.getvalue()
     assert "Indexed 1 article translations and 0 messages" in out.getvalue()
     assert titles("gift") == ["Gift cards"]
+
+
+def test_deleted_articles_leave_the_index() -> None:
+    t = make_article("Gift cards", "")
+    t.article.delete()
+    assert titles("gift", public_only=False, published_only=False) == []
+    make_article("Gift vouchers", "")
+    assert titles("gift") == ["Gift vouchers"]

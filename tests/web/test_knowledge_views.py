@@ -124,3 +124,19 @@ def test_article_list_and_search(web: Any, parcel: Any) -> None:
     assert "<mark>Brouillon</mark> secret" in html and "Track your parcel" not in html
     html = web.get("/kb/", {"status": "draft"}).content.decode()
     assert "Brouillon secret" in html and "Track your parcel" not in html
+
+
+def test_workspace_search_finds_messages_the_agent_may_see(
+    web: Any, outsider: Any, private_team: Any
+) -> None:
+    from sahayak.knowledge import search
+
+    open_one = ConversationFactory(subject="Λάθος μέγεθος")
+    hidden = ConversationFactory(subject="VIP order", team=private_team)
+    for conv, text in ((open_one, "Το μέγεθος είναι λάθος"), (hidden, "μέγεθος VIP")):
+        search.index_messages([MessageFactory(conversation=conv, text=text)])
+    html = web.get("/search/", {"q": "μεγεθος"}).content.decode()
+    assert "Λάθος μέγεθος" in html and "VIP order" in html
+    assert "<mark>μέγεθος</mark>" in html
+    html = signed_in(outsider).get("/search/", {"q": "μεγεθος"}).content.decode()
+    assert "Λάθος μέγεθος" in html and "VIP order" not in html
