@@ -191,3 +191,17 @@ def test_deleted_articles_leave_the_index() -> None:
     assert titles("gift", public_only=False, published_only=False) == []
     make_article("Gift vouchers", "")
     assert titles("gift") == ["Gift vouchers"]
+
+
+def test_deleted_messages_leave_the_index(admin: Any) -> None:
+    conv = ConversationFactory()
+    message = Message.objects.create(conversation=conv, direction="in", channel="api", text="zebra")
+    search.index_messages([message])
+    conv.delete()
+    assert search.search_messages("zebra", user=admin) == []
+    if search.backend().vendor == "postgresql":
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM knowledge_message_search")
+            assert cursor.fetchone()[0] == 0

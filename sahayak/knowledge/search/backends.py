@@ -8,7 +8,7 @@ The index lives beside the searched tables (created by the knowledge app's migra
 - SQLite: ``knowledge_article_fts(title, body)`` and ``knowledge_message_fts(text)``,
   FTS5 tables whose rowid is the translation's or the message's id;
 - PostgreSQL: ``knowledge_article_search`` and ``knowledge_message_search``, one tsvector
-  per row with a GIN index, deleted with their row.
+  per row with a GIN index; triggers delete index rows with their source rows.
 """
 
 from __future__ import annotations
@@ -160,23 +160,32 @@ class SqliteBackend:
 class PostgresBackend:
     vendor = "postgresql"
 
-    @staticmethod
-    def create_tables(cursor: object) -> None:
-        for ddl in (
-            "CREATE TABLE IF NOT EXISTS knowledge_article_search ("
-            " translation_id bigint PRIMARY KEY"
-            " REFERENCES knowledge_articletranslation(id) ON DELETE CASCADE,"
-            " document tsvector NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS knowledge_article_search_gin"
-            " ON knowledge_article_search USING gin(document)",
-            "CREATE TABLE IF NOT EXISTS knowledge_message_search ("
-            " message_id bigint PRIMARY KEY"
-            " REFERENCES conversations_message(id) ON DELETE CASCADE,"
-            " document tsvector NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS knowledge_message_search_gin"
-            " ON knowledge_message_search USING gin(document)",
-        ):
-            cursor.execute(ddl)  # type: ignore[attr-defined]
+    # (index table, its key column, the indexed table): index rows go with their source
+    # rows, deleted or truncated (a foreign key would block TRUNCATE of the source).
+    TABLES = (
+        ("knowledge_article_search", "translation_id", "knowledge_articletranslation"),
+        ("knowledge_message_search", "message_id", "conversations_message"),
+    )
+
+    @classmethod
+    def create_tables(cls, cursor: object) -> None:
+        for table, key, source in cls.TABLES:
+            for ddl in (
+                f"CREATE TABLE IF NOT EXISTS {table} ("
+                f" {key} bigint PRIMARY KEY, document tsvector NOT NULL)",
+                f"CREATE INDEX IF NOT EXISTS {table}_gin ON {table} USING gin(document)",
+                f"CREATE OR REPLACE FUNCTION {table}_deleted() RETURNS trigger"
+                f" LANGUAGE plpgsql AS $$ BEGIN DELETE FROM {table} s USING gone"
+                f" WHERE s.{key} = gone.id; RETURN NULL; END $$",
+                f"CREATE OR REPLACE TRIGGER {table}_deleted AFTER DELETE ON {source}"
+                f" REFERENCING OLD TABLE AS gone FOR EACH STATEMENT"
+                f" EXECUTE FUNCTION {table}_deleted()",
+                f"CREATE OR REPLACE FUNCTION {table}_truncated() RETURNS trigger"
+                f" LANGUAGE plpgsql AS $$ BEGIN TRUNCATE {table}; RETURN NULL; END $$",
+                f"CREATE OR REPLACE TRIGGER {table}_truncated AFTER TRUNCATE ON {source}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {table}_truncated()",
+            ):
+                cursor.execute(ddl)  # type: ignore[attr-defined]
 
     @staticmethod
     def tsquery(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
