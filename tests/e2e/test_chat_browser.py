@@ -190,7 +190,11 @@ def test_messages_typed_while_the_server_is_down_are_stored_once_when_it_is_back
 
 
 ARTICLE = """
+from sahayak.conversations.models import Inbox
 from sahayak.knowledge.articles import TranslationInput, create_article
+inbox = Inbox.objects.get(channel="chat")
+inbox.config = {**inbox.config, "answer_bot": True}
+inbox.save()
 create_article(author=None, translations=[
     TranslationInput(locale="fr", title="Choisir sa pointure", body="Mesurez votre pied.", status="published"),
 ])
@@ -231,5 +235,13 @@ def test_the_widget_suggests_articles_and_counts_a_deflection(chat, browser):
 
     # Writing after all: the visitor was not helped by the article after all.
     visitor.press(".sc-text", "Enter")
-    assert wait_for_events(chat["env"], [["submitted", "chat"]]) == [["submitted", "chat"]]
+    assert wait_for_events(chat["env"], [["submitted", "chat"], ["bot_answered", "chat"]]) == [
+        ["submitted", "chat"],
+        ["bot_answered", "chat"],
+    ]
     assert visitor.locator(".sc-suggest").is_hidden()
+    # The answer bot replies in French with a link to the article on Sahayak's host.
+    link = visitor.locator(".sc-agent .sc-bubble a.sc-link").first
+    link.wait_for()
+    assert link.get_attribute("href").startswith(chat["base"] + "/help/fr/articles/")
+    assert "Cela a-t-il résolu" in visitor.locator(".sc-agent .sc-bubble").last.inner_text()

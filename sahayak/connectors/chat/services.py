@@ -61,8 +61,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def thread_key_prefix() -> str:
+    return "visitor:"
+
+
 def thread_key(session: ChatSession) -> str:
-    return f"visitor:{session.public_id}"
+    return f"{thread_key_prefix()}{session.public_id}"
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -439,12 +443,16 @@ def file_for_token(token: str) -> Attachment | None:
 
 
 def sessions_of(conversation: Conversation) -> list[ChatSession]:
-    """Every browser that shows this conversation: its own visitor, and the verified user's
-    other devices."""
+    """Every browser that shows this conversation: its own visitor (found by the thread key
+    too, for answers sent before the session is linked, like the answer bot's), and the
+    verified user's other devices."""
+    mine = Q(conversation=conversation)
+    prefix = thread_key_prefix()
+    if conversation.thread_key.startswith(prefix):
+        mine |= Q(public_id=conversation.thread_key.removeprefix(prefix))
     return list(
         ChatSession.objects.filter(inbox=conversation.inbox_id).filter(
-            Q(conversation=conversation)
-            | Q(contact=conversation.contact_id) & ~Q(verified_user_id="")
+            mine | Q(contact=conversation.contact_id) & ~Q(verified_user_id="")
         )
     )
 

@@ -257,6 +257,24 @@
   // --- showing messages -------------------------------------------------------------------
   // Each message is shown once: by its id, and a visitor's own also by the browser's id,
   // whether it comes back as an ack, in the history after a reconnect, or from another tab.
+  // Web addresses (and help center paths, which are on Sahayak's host) become links;
+  // everything else stays text. No HTML is ever parsed.
+  var LINK = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)]|\/help\/[^\s<>"]+[^\s<>".,;:!?)])/g;
+  function linkify(parent, text) {
+    var last = 0;
+    text.replace(LINK, function (match, _g, offset) {
+      if (offset > last) parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var a = el("a", "sc-link", match);
+      a.href = match.charAt(0) === "/" ? BASE + match : match;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      parent.appendChild(a);
+      last = offset + match.length;
+      return match;
+    });
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   function render(m) {
     var li = (m.id && shown[m.id]) || (m.client_id && byClient[m.client_id]);
     if (li && li.dataset.id) return li;
@@ -270,7 +288,8 @@
         who.appendChild(el("span", null, m.author));
         li.appendChild(who);
       }
-      var bubble = el("div", "sc-bubble", m.text);
+      var bubble = el("div", "sc-bubble");
+      linkify(bubble, m.text || "");
       bubble.setAttribute("dir", "auto");
       li.appendChild(bubble);
       (m.attachments || []).forEach(function (a) {
