@@ -205,3 +205,9 @@ def test_deleted_messages_leave_the_index(admin: Any) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM knowledge_message_search")
             assert cursor.fetchone()[0] == 0
+
+
+def test_function_words_are_not_highlighted_in_any_word_results() -> None:
+    make_article("Réinitialiser votre mot de passe", "Sur la page de connexion.", locale="fr")
+    (result,) = search.search_articles("comment changer de mot de passe", any_term=True)
+    assert "<mark>mot</mark> de <mark>passe</mark>" in result.title_html

@@ -74,12 +74,14 @@ def search_articles(
         locales=tuple(locales), public_only=public_only, published_only=published_only
     )
     engine = backend()
-    hits, _ = _run(
+    hits, used_any = _run(
         terms,
         lambda t, **kw: engine.search_articles(t, flt, **kw),
         limit,
         any_term,
     )
+    if used_any:  # function words were not searched for: do not highlight them either
+        terms = content_terms(terms)
     rows = ArticleTranslation.objects.select_related("article", "article__section").in_bulk(
         [h.id for h in hits]
     )
@@ -107,9 +109,11 @@ def search_messages(query: str, *, user: User, limit: int = 20) -> list[MessageR
         return []
     flt = MessageFilter(hidden_team_ids=tuple(hidden_team_ids(user)), user_id=user.pk)
     engine = backend()
-    hits, _ = _run(
+    hits, used_any = _run(
         terms, lambda t, **kw: engine.search_messages(t, flt, **kw), limit, any_term=False
     )
+    if used_any:
+        terms = content_terms(terms)
     rows = Message.objects.select_related("conversation", "conversation__contact").in_bulk(
         [h.id for h in hits]
     )
