@@ -47,14 +47,6 @@ def enabled(conversation: Conversation) -> bool:
     )
 
 
-def _locale(conversation: Conversation) -> str:
-    for value in (conversation.language, conversation.contact.locale):
-        short = (value or "").split("-")[0].lower()
-        if help_center.is_locale(short):
-            return short
-    return help_center.default_locale()
-
-
 def _base_url() -> str:
     return str(settings.SAHAYAK_PUBLIC_URL or "")
 
@@ -86,7 +78,7 @@ def on_message(conversation: Conversation, message: Message, created: bool) -> N
 
 def answer(conversation: Conversation, message: Message) -> bool:
     """Send the best articles for the first question; False when none fits."""
-    locale = _locale(conversation)
+    locale = help_center.conversation_locale(conversation)
     query = f"{conversation.subject} {message.text}"[:500]
     results = search.search_articles(query, locales=[locale], limit=MAX_ARTICLES, any_term=True)
     if not results and locale != help_center.default_locale():
@@ -144,7 +136,7 @@ def classify(text: str) -> str:
 
 def follow_up(conversation: Conversation, message: Message) -> None:
     verdict = classify(message.text)
-    locale = _locale(conversation)
+    locale = help_center.conversation_locale(conversation)
     with transaction.atomic(), translation.override(locale):
         if verdict == "yes":
             conversations.send_automatic(

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import get_language_from_request
 
+from sahayak.conversations.models import Conversation
 from sahayak.conversations.text import html_to_text
 
 from . import search
@@ -45,6 +47,16 @@ def choose_locale(request: object, profile_locale: str = "") -> str:
     return short if is_locale(short) else default_locale()
 
 
+def conversation_locale(conversation: Conversation) -> str:
+    """The language to answer a conversation in: its own, else the customer's, else the
+    default."""
+    for value in (conversation.language, conversation.contact.locale):
+        short = (value or "").split("-")[0].lower()
+        if is_locale(short):
+            return short
+    return default_locale()
+
+
 def public_translations() -> QuerySet[ArticleTranslation]:
     return ArticleTranslation.objects.filter(
         status=ArticleStatus.PUBLISHED, article__visibility=Visibility.PUBLIC
@@ -59,26 +71,53 @@ class Listed:
     fallback: bool
 
 
-def listed(articles: QuerySet[Article], locale: str, limit: int | None = None) -> list[Listed]:
-    """The given articles in ``locale`` (or the default locale), in the articles' order."""
-    wanted = {locale, default_locale()}
-    ids = list(articles.filter(visibility=Visibility.PUBLIC).values_list("id", flat=True))
-    if limit is not None:
-        ids = ids[: limit * 3]
-    best: dict[int, ArticleTranslation] = {}
-    for t in public_translations().filter(article_id__in=ids, locale__in=wanted):
-        if t.article_id not in best or t.locale == locale:
-            best[t.article_id] = t
-    found = [Listed(best[i], best[i].locale != locale) for i in ids if i in best]
-    return found[:limit] if limit is not None else found
-
-
 def categories() -> list[Category]:
     return list(Category.objects.prefetch_related("sections"))
 
 
-def section_articles(section: Section) -> QuerySet[Article]:
-    return section.articles.order_by("position", "id")
+@dataclass(frozen=True)
+class SectionListing:
+    section: Section
+    name: str
+    articles: list[Listed]
+
+
+def section_listings(sections: list[Section], locale: str, limit: int) -> list[SectionListing]:
+    """The first ``limit`` public articles of each section in ``locale`` (or the default
+    locale), in two queries whatever the number of sections."""
+    # A few more candidates than shown: some may have no published translation.
+    numbered = (
+        Article.objects.filter(section__in=sections, visibility=Visibility.PUBLIC)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=F("section_id"), order_by=[F("position"), F("id")]
+            )
+        )
+        .filter(rank__lte=limit * 3)
+        .order_by("section_id", "rank")
+        .values_list("id", "section_id")
+    )
+    ids_by_section: dict[int, list[int]] = {}
+    for article_id, section_id in numbered:
+        ids_by_section.setdefault(section_id, []).append(article_id)
+    all_ids = [i for ids in ids_by_section.values() for i in ids]
+    best: dict[int, ArticleTranslation] = {}
+    wanted = {locale, default_locale()}
+    for t in public_translations().filter(article_id__in=all_ids, locale__in=wanted):
+        if t.article_id not in best or t.locale == locale:
+            best[t.article_id] = t
+    return [
+        SectionListing(
+            section=section,
+            name=section.name(locale),
+            articles=[
+                Listed(best[i], best[i].locale != locale)
+                for i in ids_by_section.get(section.pk, [])
+                if i in best
+            ][:limit],
+        )
+        for section in sections
+    ]
 
 
 def find_article(article_id: int, locale: str) -> tuple[Article, ArticleTranslation, bool] | None:

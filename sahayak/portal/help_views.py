@@ -108,19 +108,19 @@ def _query_suffix(request: HttpRequest) -> str:
 @require_GET
 def home(request: HttpRequest, locale: str) -> HttpResponse:
     _activate(locale)
-    blocks = []
-    for cat in help_center.categories():
-        sections = [
-            {
-                "section": section,
-                "name": section.name(locale),
-                "articles": help_center.listed(
-                    help_center.section_articles(section), locale, limit=6
-                ),
-            }
-            for section in cat.sections.all()
-        ]
-        blocks.append({"category": cat, "name": cat.name(locale), "sections": sections})
+    cats = help_center.categories()
+    listings = help_center.section_listings(
+        [s for cat in cats for s in cat.sections.all()], locale, limit=6
+    )
+    by_section = {listing.section.pk: listing for listing in listings}
+    blocks = [
+        {
+            "category": cat,
+            "name": cat.name(locale),
+            "sections": [by_section[s.pk] for s in cat.sections.all()],
+        }
+        for cat in cats
+    ]
     ctx = _context(
         request,
         locale,
@@ -139,16 +139,7 @@ def home(request: HttpRequest, locale: str) -> HttpResponse:
 def category(request: HttpRequest, locale: str, category_id: int, slug: str) -> HttpResponse:
     _activate(locale)
     cat = get_object_or_404(Category, pk=category_id)
-    sections = [
-        {
-            "section": section,
-            "name": section.name(locale),
-            "articles": help_center.listed(
-                help_center.section_articles(section), locale, limit=200
-            ),
-        }
-        for section in cat.sections.all()
-    ]
+    sections = help_center.section_listings(list(cat.sections.all()), locale, limit=200)
     path = reverse("help:category", args=[locale, cat.pk, cat.slug])
     ctx = _context(
         request,

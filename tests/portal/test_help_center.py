@@ -225,3 +225,16 @@ def test_sending_the_form_after_reading_is_not_a_deflection(client: Client, refu
     )
     assert response.status_code == 200
     assert SelfServiceEvent.objects.get(session=session).kind == "submitted"
+
+
+def test_home_page_queries_do_not_grow_with_sections(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(4):
+        cat = Category.objects.create(names={"en": f"Category {n}"}, slug=f"c{n}")
+        for m in range(3):
+            section = Section.objects.create(category=cat, names={"en": f"S{n}{m}"}, slug=f"s{m}")
+            make_article(f"Article {n}{m}", "", section=section)
+    with django_assert_max_num_queries(6):
+        html = client.get("/help/en/").content.decode()
+    assert html.count("Article ") == 12

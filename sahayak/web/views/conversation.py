@@ -28,10 +28,10 @@ from sahayak.conversations.models import (
 from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.ids import parse_id
 from sahayak.knowledge.articles import linked_to
+from sahayak.knowledge.help_center import conversation_locale
 
 from ..customer import customer_panel
 from .common import active_agents, agent, conversation_for, is_htmx, login_required
-from .knowledge import conversation_locale
 
 TIMELINE_PAGE = 100
 EVENTS_SHOWN = 20

@@ -36,15 +36,6 @@ from .common import agent, conversation_for, login_required
 SUGGESTIONS = 5
 
 
-def conversation_locale(conversation: Conversation) -> str:
-    """The language to answer in: the conversation's, else the customer's, else the default."""
-    for value in (conversation.language, conversation.contact.locale):
-        short = (value or "").split("-")[0].lower()
-        if help_center.is_locale(short):
-            return short
-    return help_center.default_locale()
-
-
 def _default_query(conversation: Conversation) -> str:
     last = (
         conversation.messages.filter(direction=Direction.INBOUND)
@@ -59,7 +50,7 @@ def _default_query(conversation: Conversation) -> str:
 def suggestions(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Articles for the reply box, in the customer's language (htmx fragment)."""
     conversation = conversation_for(request, conversation_id)
-    locale = conversation_locale(conversation)
+    locale = help_center.conversation_locale(conversation)
     query = request.GET.get("q", "").strip()[:300] or _default_query(conversation)
     options = {"public_only": False, "limit": SUGGESTIONS, "any_term": True}
     results = search.search_articles(query, locales=[locale], **options) if query else []
@@ -115,7 +106,7 @@ def reply_to_article(request: HttpRequest, conversation_id: int, message_id: int
     article = articles.draft_from_reply(
         text=message.text,
         title=conversation.subject,
-        locale=conversation_locale(conversation),
+        locale=help_center.conversation_locale(conversation),
         author=agent(request),
     )
     articles.link_conversation(article=article, conversation=conversation, user=agent(request))
