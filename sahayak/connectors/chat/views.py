@@ -34,7 +34,8 @@ from . import services
 from .config import chat_settings, origin_allowed
 from .strings import widget_strings
 
-STATIC = Path(__file__).resolve().parent / "static" / "sahayak" / "chat"
+# The widget's files live with the other customer-facing assets, in the portal app.
+STATIC = Path(__file__).resolve().parents[2] / "portal" / "static" / "sahayak" / "chat"
 
 
 @cache
