@@ -20,9 +20,16 @@ from .models import ArticleTranslation
 log = logging.getLogger(__name__)
 
 
-def _index_message(sender: Any, message: Message, **kwargs: Any) -> None:
+def _index_message(
+    sender: Any,
+    message: Message,
+    conversation: Conversation | None = None,
+    created_conversation: bool = False,
+    **kwargs: Any,
+) -> None:
+    subject = conversation.subject if conversation and created_conversation else ""
     try:
-        search.index_messages([message])
+        search.index_messages([message], subjects={message.pk: subject} if subject else {})
     except Exception:  # the message is stored; the index is rebuilt by reindex
         log.exception("could not index message %s", message.pk)
 

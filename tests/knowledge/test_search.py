@@ -211,3 +211,17 @@ def test_function_words_are_not_highlighted_in_any_word_results() -> None:
     make_article("Réinitialiser votre mot de passe", "Sur la page de connexion.", locale="fr")
     (result,) = search.search_articles("comment changer de mot de passe", any_term=True)
     assert "<mark>mot</mark> de <mark>passe</mark>" in result.title_html
+
+
+def test_conversations_are_found_by_subject(
+    api_inbox: Any, admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first = receive(inbound(api_inbox, subject="Λάθος μέγεθος παπουτσιών", text="Βοήθεια"))
+    (hit,) = search.search_messages("παπουτσιών", user=admin)
+    assert hit.message.conversation_id == first.conversation.pk
+    # Rebuilt from the tables, the first message still carries the subject.
+    search.reindex()
+    assert [h.message.pk for h in search.search_messages("παπουτσιών", user=admin)] == [
+        first.message.pk
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils.safestring import SafeString
 
 from sahayak.accounts.models import User
@@ -145,8 +145,34 @@ def unindex_translations(ids: Sequence[int]) -> None:
     backend().unindex_articles(ids)
 
 
-def index_messages(messages: Iterable[Message]) -> None:
-    backend().index_messages((m.pk, document(m.text)) for m in messages if m.text)
+def index_messages(messages: Iterable[Message], subjects: dict[int, str] | None = None) -> None:
+    """Index message texts; a conversation's first message also carries its subject, so
+    conversations are found by subject. ``subjects`` (message id -> subject) saves the
+    lookup when the caller knows it (the pipeline does)."""
+    messages = [m for m in messages if m.text]
+    if subjects is None:
+        subjects = _first_message_subjects(messages)
+    backend().index_messages(
+        (m.pk, document(f"{subjects[m.pk]}\n{m.text}" if m.pk in subjects else m.text))
+        for m in messages
+    )
+
+
+def _first_message_subjects(messages: list[Message]) -> dict[int, str]:
+    conversation_ids = {m.conversation_id for m in messages}
+    if not conversation_ids:
+        return {}
+    firsts = (
+        Message.objects.filter(conversation_id__in=conversation_ids)
+        .values("conversation_id")
+        .annotate(first=Min("id"))
+        .values_list("first", flat=True)
+    )
+    wanted = {m.pk for m in messages} & set(firsts)
+    if not wanted:
+        return {}
+    rows = Message.objects.filter(pk__in=wanted).values_list("pk", "conversation__subject")
+    return {pk: subject for pk, subject in rows if subject}
 
 
 def _batches(qs: QuerySet, size: int = BATCH) -> Iterable[list]:  # type: ignore[type-arg]
@@ -166,7 +192,7 @@ def reindex(progress: Callable[[str, int, int], None] | None = None) -> dict[str
     engine.clear()
     counts = {}
     translations = ArticleTranslation.objects.select_related("article")
-    messages = Message.objects.exclude(text="").only("id", "text")
+    messages = Message.objects.exclude(text="").only("id", "text", "conversation_id")
     for kind, qs, index in (
         ("articles", translations, index_translations),
         ("messages", messages, index_messages),
