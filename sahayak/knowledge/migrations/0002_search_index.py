@@ -15,6 +15,9 @@ def create(apps, schema_editor):
 
 def drop(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
+        if schema_editor.connection.vendor == "sqlite":
+            for table in ("knowledge_article_fts", "knowledge_message_fts"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_deleted")
         if schema_editor.connection.vendor == "postgresql":
             for table in ("knowledge_article_search", "knowledge_message_search"):
                 for suffix in ("deleted", "truncated"):

@@ -6,7 +6,8 @@ with column weights, ``ts_rank`` with weight A for titles and D for bodies).
 
 The index lives beside the searched tables (created by the knowledge app's migrations):
 - SQLite: ``knowledge_article_fts(title, body)`` and ``knowledge_message_fts(text)``,
-  FTS5 tables whose rowid is the translation's or the message's id;
+  FTS5 tables whose rowid is the translation's or the message's id (triggers delete index
+  rows with their source rows);
 - PostgreSQL: ``knowledge_article_search`` and ``knowledge_message_search``, one tsvector
   per row with a GIN index; triggers delete index rows with their source rows.
 """
@@ -83,6 +84,15 @@ class SqliteBackend:
             f"text, tokenize=\"{tokenize}\", prefix='2 3')",
         ):
             cursor.execute(ddl)  # type: ignore[attr-defined]
+        # Index rows go with their source rows.
+        for fts, source in (
+            ("knowledge_article_fts", "knowledge_articletranslation"),
+            ("knowledge_message_fts", "conversations_message"),
+        ):
+            cursor.execute(  # type: ignore[attr-defined]
+                f"CREATE TRIGGER IF NOT EXISTS {fts}_deleted AFTER DELETE ON {source}"
+                f" BEGIN DELETE FROM {fts} WHERE rowid = old.id; END"
+            )
 
     @staticmethod
     def match(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
