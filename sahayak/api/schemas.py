@@ -440,3 +440,41 @@ class MessageHit(Schema):
     created_at: datetime
     score: float
     snippet_html: str
+
+
+LocalizedNames = Annotated[
+    dict[Annotated[str, Field(max_length=16)], Annotated[str, Field(max_length=200)]],
+    Field(min_length=1, max_length=50, description='Per language, e.g. {"en": "Billing"}'),
+]
+
+
+class SectionIn(Schema):
+    names: LocalizedNames
+    slug: str = Field(min_length=1, max_length=80, pattern=r"^[-\w]+$")
+    position: int = Field(0, ge=0, le=1_000_000)
+
+
+class SectionOut(Schema):
+    id: int
+    category_id: int
+    names: dict[str, str]
+    slug: str
+    position: int
+
+
+class CategoryIn(Schema):
+    names: LocalizedNames
+    descriptions: dict[str, Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=dict, max_length=50
+    )
+    slug: str = Field(min_length=1, max_length=80, pattern=r"^[-\w]+$")
+    position: int = Field(0, ge=0, le=1_000_000)
+
+
+class CategoryOut(Schema):
+    id: int
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    slug: str
+    position: int
+    sections: list[SectionOut]

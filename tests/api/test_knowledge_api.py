@@ -135,3 +135,34 @@ def test_message_search_respects_permissions(api: Any, outsider: Any, private_te
 def test_openapi_documents_the_knowledge_base(api: Any) -> None:
     paths = api.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/kb/articles", "/api/v1/kb/search", "/api/v1/search/messages"} <= set(paths)
+
+
+def test_categories_and_sections(api: Any) -> None:
+    response = api.post(
+        "/api/v1/kb/categories",
+        {"names": {"en": "Billing", "hi": "बिलिंग"}, "slug": "billing"},
+    )
+    assert response.status_code == 201, response.content
+    category = response.json()
+    response = api.post(
+        f"/api/v1/kb/categories/{category['id']}/sections",
+        {"names": {"fr": "Remboursements"}, "slug": "refunds"},
+    )
+    assert response.status_code == 201
+    section = response.json()
+    article = api.post("/api/v1/kb/articles", {**ARTICLE, "section_id": section["id"]}).json()
+    assert article["section_id"] == section["id"]
+    listed = api.get("/api/v1/kb/categories").json()
+    assert listed[0]["names"]["hi"] == "बिलिंग" and listed[0]["sections"][0]["slug"] == "refunds"
+    bad = api.post("/api/v1/kb/categories", {"names": {"xx": "?"}, "slug": "x"})
+    assert bad.status_code == 422 and "xx" in bad.json()["detail"]
+    assert api.post("/api/v1/kb/categories", {"names": {}, "slug": "x"}).status_code == 422
+    assert (
+        api.post("/api/v1/kb/categories", {"names": {"en": "A"}, "slug": "a b"}).status_code == 422
+    )
+    assert (
+        api.post(
+            "/api/v1/kb/categories/999/sections", {"names": {"en": "S"}, "slug": "s"}
+        ).status_code
+        == 404
+    )

@@ -19,15 +19,25 @@ from sahayak.api.schemas import (
     ArticleOut,
     ArticlePage,
     ArticlePatch,
+    CategoryIn,
+    CategoryOut,
     Error,
     MessageHit,
     PublishIn,
+    SectionIn,
+    SectionOut,
     VersionOut,
 )
 from sahayak.conversations.models import Conversation
 from sahayak.conversations.permissions import can_view_conversation
 from sahayak.knowledge import articles, search
-from sahayak.knowledge.models import Article, ArticleTranslation, ArticleVersion, Section
+from sahayak.knowledge.models import (
+    Article,
+    ArticleTranslation,
+    ArticleVersion,
+    Category,
+    Section,
+)
 from sahayak.pagination import keyset_page
 
 router = Router(tags=["knowledge base"])
@@ -87,6 +97,46 @@ def _inputs(items: list[Any]) -> list[articles.TranslationInput]:
 
 def _article(article_id: int) -> Article:
     return get_object_or_404(Article.objects.prefetch_related("translations"), pk=article_id)
+
+
+def _check_locales(names: dict[str, str]) -> None:
+    unknown = sorted(set(names) - set(articles.supported_locales()))
+    if unknown:
+        raise HttpError(422, f"Unknown language(s): {', '.join(unknown)}.")
+
+
+def _category_out(category: Category) -> dict[str, Any]:
+    return {
+        "id": category.pk,
+        "names": category.names,
+        "descriptions": category.descriptions,
+        "slug": category.slug,
+        "position": category.position,
+        "sections": list(category.sections.all()),
+    }
+
+
+@router.get("/categories", response=list[CategoryOut])
+def list_categories(request: HttpRequest):
+    """Every category with its sections (a help center has tens of them, not thousands)."""
+    return [_category_out(c) for c in Category.objects.prefetch_related("sections")[:1000]]
+
+
+@router.post("/categories", response={201: CategoryOut, 422: Error})
+def create_category(request: HttpRequest, payload: CategoryIn):
+    _check_locales(payload.names)
+    _check_locales(payload.descriptions)
+    category = Category.objects.create(**payload.dict())
+    return Status(201, _category_out(category))
+
+
+@router.post(
+    "/categories/{category_id}/sections", response={201: SectionOut, 404: Error, 422: Error}
+)
+def create_section(request: HttpRequest, category_id: int, payload: SectionIn):
+    category = get_object_or_404(Category, pk=category_id)
+    _check_locales(payload.names)
+    return Status(201, Section.objects.create(category=category, **payload.dict()))
 
 
 @router.get("/articles", response=ArticlePage)
