@@ -10,8 +10,11 @@ the customer really did not write to us.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Count
 
 from .models import Article, SelfService, SelfServiceEvent
 
@@ -61,15 +64,45 @@ def submitted(*, session: str, conversation_id: int | None = None) -> None:
     )
 
 
-def record(kind: str, **fields: object) -> SelfServiceEvent:
-    return SelfServiceEvent.objects.create(kind=kind, **fields)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Summary:
+    """Self-service over a period, for the knowledge base page and analytics."""
+
+    articles_read: int  # suggested articles opened (whatever happened next)
+    deflected: int  # sessions answered by an article, no ticket
+    submitted: int  # sessions that wrote to us after reading
+    bot_answered: int
+    bot_resolved: int
+    bot_handover: int
+
+    @property
+    def deflection_rate(self) -> float | None:
+        decided = self.deflected + self.submitted
+        return self.deflected / decided if decided else None
+
+    @property
+    def bot_resolution_rate(self) -> float | None:
+        decided = self.bot_resolved + self.bot_handover
+        return self.bot_resolved / decided if decided else None
 
 
-def deflections(**filters: object) -> int:
-    """Sessions in which at least one suggested article answered the question."""
-    return (
-        SelfServiceEvent.objects.filter(kind=SelfService.DEFLECTED, **filters)  # type: ignore[arg-type]
-        .values("session")
-        .distinct()
-        .count()
+def summary(since: datetime) -> Summary:
+    events = SelfServiceEvent.objects.filter(created_at__gte=since)
+    counts = dict(events.values_list("kind").annotate(n=Count("id")).order_by())
+    sessions = dict(
+        events.exclude(session="")
+        .values_list("kind")
+        .annotate(n=Count("session", distinct=True))
+        .order_by()
+    )
+    return Summary(
+        articles_read=sum(
+            counts.get(k, 0)
+            for k in (SelfService.SUGGESTED_VIEW, SelfService.DEFLECTED, SelfService.SUBMITTED)
+        ),
+        deflected=sessions.get(SelfService.DEFLECTED, 0),
+        submitted=sessions.get(SelfService.SUBMITTED, 0),
+        bot_answered=counts.get(SelfService.BOT_ANSWERED, 0),
+        bot_resolved=counts.get(SelfService.BOT_RESOLVED, 0),
+        bot_handover=counts.get(SelfService.BOT_HANDOVER, 0),
     )

@@ -124,3 +124,28 @@ def test_silent_without_articles_or_when_off(
 )
 def test_classifies_answers_in_every_language(text: str, verdict: str) -> None:
     assert classify(text) == verdict
+
+
+def test_summary_counts_sessions_and_rates(db: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sahayak.knowledge.selfservice import summary
+
+    article = make_article("A", "").article
+    rows = [
+        ("deflected", "s" * 20),
+        ("deflected", "s" * 20),  # two articles read in one session: one deflection
+        ("deflected", "t" * 20),
+        ("submitted", "u" * 20),
+        ("suggested_view", "v" * 20),
+    ]
+    for kind, session in rows:
+        SelfServiceEvent.objects.create(kind=kind, session=session, article=article)
+    SelfServiceEvent.objects.create(kind="bot_answered")
+    SelfServiceEvent.objects.create(kind="bot_resolved")
+    got = summary(timezone.now() - timedelta(days=30))
+    assert (got.articles_read, got.deflected, got.submitted) == (5, 2, 1)
+    assert got.deflection_rate == 2 / 3
+    assert (got.bot_answered, got.bot_resolved, got.bot_resolution_rate) == (1, 1, 1.0)

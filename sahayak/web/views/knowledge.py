@@ -4,6 +4,7 @@ the editor (translations, versions with diffs, restore, files) and drafts made o
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +13,14 @@ from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sahayak.conversations.models import Conversation, Direction
 from sahayak.conversations.permissions import visible_conversations
 from sahayak.conversations.text import html_to_text
-from sahayak.knowledge import articles, help_center, search
+from sahayak.knowledge import articles, help_center, search, selfservice
 from sahayak.knowledge.models import (
     Article,
     ArticleFile,
@@ -137,6 +139,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/kb_list.html",
         {
+            "selfservice": selfservice.summary(timezone.now() - timedelta(days=30)),
             "query": query,
             "status": status,
             "statuses": ArticleStatus.choices,
