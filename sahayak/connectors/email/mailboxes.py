@@ -118,7 +118,8 @@ def settings_of(inbox: Inbox) -> MailboxSettings:
     imap = config.pop("imap", None)
     smtp = config.pop("smtp", None)
     known = {f for f in MailboxSettings.__dataclass_fields__ if f not in ("imap", "smtp")}
-    values = {k: v for k, v in config.items() if k in known}
+    # An email inbox made elsewhere (the admin, an import) may not have an address yet.
+    values = {"address": "", **{k: v for k, v in config.items() if k in known}}
     return MailboxSettings(
         **{**values, "name": inbox.name, "team_id": inbox.team_id, "is_active": inbox.is_active},
         imap=ServerSettings(**imap) if imap else None,

@@ -142,3 +142,13 @@ def test_timeline_folds_the_quote_and_links_the_original(
     stranger.force_login(outsider)
     url = f"/c/{outcome.conversation_id}/m/{outcome.message_id}/original/"
     assert stranger.get(url).status_code == 404
+
+
+def test_an_email_inbox_made_without_an_address_is_listed_not_a_server_error(api):
+    """Inboxes created in the admin (or by the demo before) may lack mailbox settings."""
+    from tests.factories import InboxFactory
+
+    inbox = InboxFactory(channel="email", name="Bare")
+    assert api.get("/api/v1/mailboxes").status_code == 200
+    body = api.get(f"/api/v1/mailboxes/{inbox.pk}").json()
+    assert (body["name"], body["address"]) == ("Bare", "")
