@@ -61,7 +61,13 @@ def _awaiting(conversation: Conversation) -> SelfServiceEvent | None:
         .order_by("-id")
         .first()
     )
-    return last if last is not None and last.kind == SelfService.BOT_ANSWERED else None
+    if last is None or last.kind != SelfService.BOT_ANSWERED:
+        return None
+    # A person already took over (answered after the bot): the customer talks to them now.
+    taken_over = conversation.messages.filter(
+        direction=Direction.OUTBOUND, author_user__isnull=False, created_at__gt=last.created_at
+    ).exists()
+    return None if taken_over else last
 
 
 def on_message(conversation: Conversation, message: Message, created: bool) -> None:

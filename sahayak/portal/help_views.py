@@ -171,7 +171,9 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
     if not fallback and slug != t.slug:
         return redirect(article_path(t) + _query_suffix(request), permanent=True)
     session = request.GET.get("s", "")
-    if request.GET.get("ref") == "suggest":
+    ip = request.META.get("REMOTE_ADDR", "")
+    # Counted for analytics: one address cannot inflate the figures at will.
+    if request.GET.get("ref") == "suggest" and not exceeded(f"kb-suggested:{ip}", 120, 3600):
         selfservice.suggested_view(
             session=session,
             article=art,

@@ -149,3 +149,17 @@ def test_summary_counts_sessions_and_rates(db: Any) -> None:
     assert (got.articles_read, got.deflected, got.submitted) == (5, 2, 1)
     assert got.deflection_rate == 2 / 3
     assert (got.bot_answered, got.bot_resolved, got.bot_resolution_rate) == (1, 1, 1.0)
+
+
+def test_once_a_person_answers_the_bot_stops_listening(
+    bot_inbox: Any, articles: None, django_capture_on_commit_callbacks: Any, admin: Any
+) -> None:
+    from sahayak.conversations.services import reply
+
+    first = ask(bot_inbox, "How do I reset my password?", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(conversation=first.conversation, author=admin, text="I reset it for you.")
+    ask(bot_inbox, "yes thanks", django_capture_on_commit_callbacks)
+    first.conversation.refresh_from_db()
+    assert first.conversation.status != Status.SOLVED
+    assert SelfServiceEvent.counts() == {"bot_answered": 1}
