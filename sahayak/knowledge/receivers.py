@@ -9,13 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models.signals import post_delete
-
 from sahayak.conversations.models import Conversation, Message
 from sahayak.conversations.signals import message_created, message_received
 
 from . import bot, search
-from .models import ArticleTranslation
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +44,7 @@ def _answer_bot(
         log.exception("answer bot failed on conversation %s", conversation.pk)
 
 
-def _unindex_translation(sender: Any, instance: ArticleTranslation, **kwargs: Any) -> None:
-    search.unindex_translations([instance.pk])
-
-
 def connect() -> None:
-    post_delete.connect(
-        _unindex_translation, sender=ArticleTranslation, dispatch_uid="knowledge-unindex"
-    )
     message_received.connect(_index_message, dispatch_uid="knowledge-index-received")
     message_received.connect(_answer_bot, dispatch_uid="knowledge-answer-bot")
     message_created.connect(_index_message, dispatch_uid="knowledge-index-created")

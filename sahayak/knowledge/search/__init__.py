@@ -43,14 +43,21 @@ class MessageResult:
 
 
 def _run(
-    terms: list[str], search: Callable[..., list[Hit]], limit: int, any_term: bool
-) -> tuple[list[Hit], bool]:
-    """All words first (unless ``any_term``), then any word but function words."""
+    query: str, search: Callable[..., list[Hit]], limit: int, any_term: bool
+) -> tuple[list[Hit], list[str]]:
+    """All words first (unless ``any_term``), then any word but function words.
+
+    Returns the hits and the terms they matched on (for highlighting).
+    """
+    terms = query_terms(query)
+    if not terms:
+        return [], []
     if not any_term:
         hits = search(terms, any_term=False, prefix=True, limit=limit)
         if hits or len(terms) == 1:
-            return hits, False
-    return search(content_terms(terms), any_term=True, prefix=True, limit=limit), True
+            return hits, terms
+    terms = content_terms(terms)
+    return search(terms, any_term=True, prefix=True, limit=limit), terms
 
 
 def search_articles(
@@ -67,21 +74,13 @@ def search_articles(
     ``public_only``/``published_only`` are what the help center passes; agents see
     internal articles and drafts with both off.
     """
-    terms = query_terms(query)
-    if not terms:
-        return []
     flt = ArticleFilter(
         locales=tuple(locales), public_only=public_only, published_only=published_only
     )
     engine = backend()
-    hits, used_any = _run(
-        terms,
-        lambda t, **kw: engine.search_articles(t, flt, **kw),
-        limit,
-        any_term,
-    )
-    if used_any:  # function words were not searched for: do not highlight them either
-        terms = content_terms(terms)
+    hits, terms = _run(query, lambda t, **kw: engine.search_articles(t, flt, **kw), limit, any_term)
+    if not hits:
+        return []
     rows = ArticleTranslation.objects.select_related("article", "article__section").in_bulk(
         [h.id for h in hits]
     )
@@ -104,16 +103,13 @@ def search_articles(
 
 def search_messages(query: str, *, user: User, limit: int = 20) -> list[MessageResult]:
     """Messages (notes included) of conversations ``user`` may see, best first."""
-    terms = query_terms(query)
-    if not terms:
-        return []
     flt = MessageFilter(hidden_team_ids=tuple(hidden_team_ids(user)), user_id=user.pk)
     engine = backend()
-    hits, used_any = _run(
-        terms, lambda t, **kw: engine.search_messages(t, flt, **kw), limit, any_term=False
+    hits, terms = _run(
+        query, lambda t, **kw: engine.search_messages(t, flt, **kw), limit, any_term=False
     )
-    if used_any:
-        terms = content_terms(terms)
+    if not hits:
+        return []
     rows = Message.objects.select_related("conversation", "conversation__contact").in_bulk(
         [h.id for h in hits]
     )
@@ -139,10 +135,6 @@ def translation_rows(
 
 def index_translations(translations: Iterable[ArticleTranslation]) -> None:
     backend().index_articles(translation_rows(translations))
-
-
-def unindex_translations(ids: Sequence[int]) -> None:
-    backend().unindex_articles(ids)
 
 
 def index_messages(messages: Iterable[Message], subjects: dict[int, str] | None = None) -> None:

@@ -109,12 +109,6 @@ class SqliteBackend:
                 "INSERT INTO knowledge_article_fts(rowid, title, body) VALUES (%s, %s, %s)", rows
             )
 
-    def unindex_articles(self, ids: Sequence[int]) -> None:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "DELETE FROM knowledge_article_fts WHERE rowid = %s", [(i,) for i in ids]
-            )
-
     def search_articles(
         self, terms: Sequence[str], flt: ArticleFilter, *, any_term: bool, prefix: bool, limit: int
     ) -> list[Hit]:
@@ -211,12 +205,6 @@ class PostgresBackend:
                 " || setweight(to_tsvector('simple', %s), 'D'))"
                 " ON CONFLICT (translation_id) DO UPDATE SET document = EXCLUDED.document",
                 list(rows),
-            )
-
-    def unindex_articles(self, ids: Sequence[int]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM knowledge_article_search WHERE translation_id = ANY(%s)", [list(ids)]
             )
 
     def search_articles(
