@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from sahayak.conversations import services as conversations
 from sahayak.conversations.models import Conversation, Direction, Message, Status
 
-from . import help_center, search
+from . import help_center
 from .articles import link_conversation
 from .models import LinkSource, SelfService, SelfServiceEvent
 from .search.text import terms
@@ -86,11 +86,7 @@ def answer(conversation: Conversation, message: Message) -> bool:
     """Send the best articles for the first question; False when none fits."""
     locale = help_center.conversation_locale(conversation)
     query = f"{conversation.subject} {message.text}"[:500]
-    results = search.search_articles(query, locales=[locale], limit=MAX_ARTICLES, any_term=True)
-    if not results and locale != help_center.default_locale():
-        results = search.search_articles(
-            query, locales=[help_center.default_locale()], limit=MAX_ARTICLES, any_term=True
-        )
+    results = help_center.articles_in_language(query, locale, limit=MAX_ARTICLES)
     if not results:
         return False
     lines = []

@@ -57,6 +57,21 @@ def conversation_locale(conversation: Conversation) -> str:
     return default_locale()
 
 
+def articles_in_language(
+    query: str, locale: str, *, public_only: bool = True, limit: int = 5
+) -> list[search.ArticleResult]:
+    """Published articles answering ``query`` (any of its words) in ``locale``; when none
+    is written in that language, those in the default language."""
+    results = search.search_articles(
+        query, locales=[locale], public_only=public_only, limit=limit, any_term=True
+    )
+    if not results and locale != default_locale():
+        results = search.search_articles(
+            query, locales=[default_locale()], public_only=public_only, limit=limit, any_term=True
+        )
+    return results
+
+
 def public_translations() -> QuerySet[ArticleTranslation]:
     return ArticleTranslation.objects.filter(
         status=ArticleStatus.PUBLISHED, article__visibility=Visibility.PUBLIC

@@ -280,13 +280,7 @@ def suggest(request: HttpRequest, locale: str) -> JsonResponse:
     if not help_center.is_locale(locale):
         return JsonResponse({"error": _("Unknown language.")}, status=404)
     query = request.GET.get("q", "").strip()[:200]
-    results = []
-    if len(query) >= 3:
-        results = search.search_articles(query, locales=[locale], limit=5, any_term=True)
-        if not results:
-            results = search.search_articles(
-                query, locales=[help_center.default_locale()], limit=5, any_term=True
-            )
+    results = help_center.articles_in_language(query, locale) if len(query) >= 3 else []
     response = JsonResponse(
         {
             "articles": [

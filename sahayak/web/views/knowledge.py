@@ -54,10 +54,11 @@ def suggestions(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for(request, conversation_id)
     locale = help_center.conversation_locale(conversation)
     query = request.GET.get("q", "").strip()[:300] or _default_query(conversation)
-    options = {"public_only": False, "limit": SUGGESTIONS, "any_term": True}
-    results = search.search_articles(query, locales=[locale], **options) if query else []
-    if not results and query and locale != help_center.default_locale():
-        results = search.search_articles(query, locales=[help_center.default_locale()], **options)
+    results = (
+        help_center.articles_in_language(query, locale, public_only=False, limit=SUGGESTIONS)
+        if query
+        else []
+    )
     linked = set(conversation.article_links.values_list("article_id", flat=True))
     items = [
         {
