@@ -28,7 +28,7 @@ from sahayak.knowledge.models import ArticleFile, ArticleTranslation, Category, 
 from sahayak.knowledge.video import embed
 from sahayak.ratelimit import exceeded
 
-from .session import current_contact
+from .session import current_contact, reader_locale
 
 LOCALE_NAMES = dict(settings.LANGUAGES)
 
@@ -77,21 +77,16 @@ def _context(request: HttpRequest, locale: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _preferred(request: HttpRequest) -> str:
-    contact = current_contact(request)
-    return help_center.choose_locale(request, contact.locale if contact else "")
-
-
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    response = redirect("help:home", locale=_preferred(request))
+    response = redirect("help:home", locale=reader_locale(request))
     response["Vary"] = "Accept-Language, Cookie"
     return response
 
 
 @require_GET
 def article_any_locale(request: HttpRequest, article_id: int) -> HttpResponse:
-    locale = _preferred(request)
+    locale = reader_locale(request)
     found = help_center.find_article(article_id, locale)
     if found is None:
         raise Http404(_("No such article."))

@@ -18,26 +18,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sahayak.conversations.inbound import InboundRejected
-from sahayak.knowledge import help_center
 from sahayak.pagination import BadCursor, keyset_page
 from sahayak.ratelimit import exceeded
 
 from . import services
-from .session import current_contact, sign_in, sign_out
+from .session import current_contact, reader_locale, sign_in, sign_out, signed_in_email
 
-EMAIL_KEY = "portal_email"
 NEXT_KEY = "portal_next"
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
-    contact = current_contact(request)
-    locale = help_center.choose_locale(request, contact.locale if contact else "")
+    locale = reader_locale(request)
     translation.activate(locale)
     context = {
         "locale": locale,
         "switch": [],
         "center_name": settings.SAHAYAK_HELP_CENTER_NAME,
-        "customer": contact,
+        "customer": current_contact(request),
         "noindex": True,
         **ctx,
     }
@@ -47,7 +44,7 @@ def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) ->
 def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if current_contact(request) is None or not request.session.get(EMAIL_KEY):
+        if not signed_in_email(request):
             return redirect(f"{reverse('portal:login')}?next={request.path}")
         return view(request, *args, **kwargs)
 
@@ -72,12 +69,10 @@ def login(request: HttpRequest) -> HttpResponse:
             error=_("Too many sign-in requests. Please wait a few minutes."),
             email=email,
         )
-    contact = current_contact(request)
-    locale = help_center.choose_locale(request, contact.locale if contact else "")
     try:
         services.request_link(
             email=email,
-            locale=locale,
+            locale=reader_locale(request),
             base_url=request.build_absolute_uri(reverse("portal:login")),
         )
     except services.PortalError as exc:
@@ -95,15 +90,13 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
     except services.PortalError as exc:
         return _page(request, "portal/login.html", status=400, error=str(exc))
     after = request.session.pop(NEXT_KEY, "")
-    sign_in(request, contact)
-    request.session[EMAIL_KEY] = email
+    sign_in(request, contact, email)
     return redirect(after or "portal:home")
 
 
 @require_http_methods(["POST"])
 def logout(request: HttpRequest) -> HttpResponse:
     sign_out(request)
-    request.session.pop(EMAIL_KEY, None)
     return redirect("portal:login")
 
 
@@ -136,7 +129,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         try:
             services.post(
                 contact=contact,
-                email=request.session[EMAIL_KEY],
+                email=signed_in_email(request),
                 text=request.POST.get("text", ""),
                 submission=request.POST.get("submission", "") or secrets.token_urlsafe(16),
                 conversation=conv,
@@ -169,7 +162,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 raise services.PortalError(_("Add a subject."))
             result = services.post(
                 contact=contact,
-                email=request.session[EMAIL_KEY],
+                email=signed_in_email(request),
                 text=request.POST.get("text", ""),
                 subject=subject,
                 submission=request.POST.get("submission", "") or secrets.token_urlsafe(16),
