@@ -61,11 +61,18 @@ def _local_name(code: str) -> str:
         return str(LOCALE_NAMES.get(code, code))
 
 
+def _in_every_language(name: str, *args: Any) -> dict[str, str]:
+    """The address of one page in each help center language."""
+    return {code: reverse(name, args=[code, *args]) for code in settings.SAHAYAK_KB_LOCALES}
+
+
+def _hreflang(request: HttpRequest, paths: dict[str, str]) -> list[tuple[str, str]]:
+    return [(code, absolute(request, path)) for code, path in paths.items()]
+
+
 def _context(request: HttpRequest, locale: str, **extra: Any) -> dict[str, Any]:
     """What every help center page needs; ``switch`` links the page in other languages."""
-    switch = extra.pop("switch", None) or {
-        code: reverse("help:home", args=[code]) for code in settings.SAHAYAK_KB_LOCALES
-    }
+    switch = extra.pop("switch", None) or _in_every_language("help:home")
     return {
         "locale": locale,
         "switch": [
@@ -116,15 +123,13 @@ def home(request: HttpRequest, locale: str) -> HttpResponse:
         }
         for cat in cats
     ]
+    paths = _in_every_language("help:home")
     ctx = _context(
         request,
         locale,
         blocks=blocks,
-        canonical=absolute(request, reverse("help:home", args=[locale])),
-        hreflang=[
-            (code, absolute(request, reverse("help:home", args=[code])))
-            for code in settings.SAHAYAK_KB_LOCALES
-        ],
+        canonical=absolute(request, paths[locale]),
+        hreflang=_hreflang(request, paths),
         search_url=absolute(request, reverse("help:search", args=[locale])),
     )
     return render(request, "help/home.html", ctx)
@@ -135,7 +140,7 @@ def category(request: HttpRequest, locale: str, category_id: int, slug: str) -> 
     _activate(locale)
     cat = get_object_or_404(Category, pk=category_id)
     sections = help_center.section_listings(list(cat.sections.all()), locale, limit=200)
-    path = reverse("help:category", args=[locale, cat.pk, cat.slug])
+    paths = _in_every_language("help:category", cat.pk, cat.slug)
     ctx = _context(
         request,
         locale,
@@ -143,15 +148,9 @@ def category(request: HttpRequest, locale: str, category_id: int, slug: str) -> 
         name=cat.name(locale),
         description=cat.description(locale),
         sections=sections,
-        canonical=absolute(request, path),
-        hreflang=[
-            (code, absolute(request, reverse("help:category", args=[code, cat.pk, cat.slug])))
-            for code in settings.SAHAYAK_KB_LOCALES
-        ],
-        switch={
-            code: reverse("help:category", args=[code, cat.pk, cat.slug])
-            for code in settings.SAHAYAK_KB_LOCALES
-        },
+        canonical=absolute(request, paths[locale]),
+        hreflang=_hreflang(request, paths),
+        switch=paths,
     )
     return render(request, "help/category.html", ctx)
 
@@ -176,7 +175,8 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
             channel=request.GET.get("channel", "webform"),
             query=request.GET.get("q", ""),
         )
-    alternates = help_center.alternates(art)
+    paths = {a.locale: article_path(a) for a in help_center.alternates(art)}
+    default = help_center.default_locale()
     section = art.section
     ctx = _context(
         request,
@@ -188,16 +188,9 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
         requested_language=LOCALE_NAMES.get(locale, locale),
         # A fallback page is a copy of the original: search engines are pointed there.
         canonical=absolute(request, article_path(t)),
-        hreflang=[(a.locale, absolute(request, article_path(a))) for a in alternates],
-        x_default=next(
-            (
-                absolute(request, article_path(a))
-                for a in alternates
-                if a.locale == help_center.default_locale()
-            ),
-            None,
-        ),
-        switch={a.locale: article_path(a) for a in alternates},
+        hreflang=_hreflang(request, paths),
+        x_default=absolute(request, paths[default]) if default in paths else None,
+        switch=paths,
         description=help_center.description(t),
         related=help_center.related(t),
         section_name=section.name(locale) if section else "",
@@ -335,10 +328,10 @@ def sitemap(request: HttpRequest) -> HttpResponse:
             {
                 "loc": absolute(request, article_path(t)),
                 "lastmod": t.updated_at.date().isoformat(),
-                "alternates": [(a.locale, absolute(request, article_path(a))) for a in group],
+                "alternates": _hreflang(request, {a.locale: article_path(a) for a in group}),
             }
         )
-    homes = [absolute(request, reverse("help:home", args=[c])) for c in settings.SAHAYAK_KB_LOCALES]
+    homes = [absolute(request, path) for path in _in_every_language("help:home").values()]
     return render(
         request,
         "help/sitemap.xml",
