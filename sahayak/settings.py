@@ -284,7 +284,8 @@ SAHAYAK_IMAP_INTERVAL = env_int("SAHAYAK_IMAP_INTERVAL", 60)
 # Languages articles can be written in, and the one shown when a translation is missing.
 SAHAYAK_KB_LOCALES = env_list("SAHAYAK_KB_LOCALES", "en,hi,bn,el,fr")
 SAHAYAK_KB_DEFAULT_LOCALE = os.environ.get("SAHAYAK_KB_DEFAULT_LOCALE", "en")
-SAHAYAK_HELP_CENTER_NAME = os.environ.get("SAHAYAK_HELP_CENTER_NAME", "Help Center")
+# The help center's title ("" = "Help Center" in the reader's language).
+SAHAYAK_HELP_CENTER_NAME = os.environ.get("SAHAYAK_HELP_CENTER_NAME", "")
 # Public address of this server, for canonical links and the sitemap ("" = from the request).
 SAHAYAK_PUBLIC_URL = os.environ.get("SAHAYAK_PUBLIC_URL", "").rstrip("/")
 # Uploaded article files (images, attachments, mp4 videos).

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import get_language_from_request
+from django.utils.translation import gettext as _
 
 from sahayak.conversations.models import Conversation
 from sahayak.conversations.text import html_to_text
@@ -31,6 +32,11 @@ from .models import (
 
 def default_locale() -> str:
     return str(settings.SAHAYAK_KB_DEFAULT_LOCALE)
+
+
+def center_name() -> str:
+    """The help center's title: the configured one, else "Help Center" translated."""
+    return str(settings.SAHAYAK_HELP_CENTER_NAME or _("Help Center"))
 
 
 def is_locale(value: str) -> bool:

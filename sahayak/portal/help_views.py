@@ -78,7 +78,7 @@ def _context(request: HttpRequest, locale: str, **extra: Any) -> dict[str, Any]:
         "switch": [
             {**lang, "href": switch[lang["code"]]} for lang in _locales() if lang["code"] in switch
         ],
-        "center_name": settings.SAHAYAK_HELP_CENTER_NAME,
+        "center_name": help_center.center_name(),
         "customer": current_contact(request),
         **extra,
     }
@@ -218,7 +218,7 @@ def _article_json_ld(request: HttpRequest, t: ArticleTranslation, art: Any, loca
             "mainEntityOfPage": absolute(request, article_path(t)),
         }
     ]
-    crumbs = [(settings.SAHAYAK_HELP_CENTER_NAME, reverse("help:home", args=[locale]))]
+    crumbs = [(help_center.center_name(), reverse("help:home", args=[locale]))]
     if art.section:
         cat = art.section.category
         crumbs.append((cat.name(locale), reverse("help:category", args=[locale, cat.pk, cat.slug])))

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sahayak.conversations.inbound import InboundRejected
+from sahayak.knowledge import help_center
 from sahayak.pagination import BadCursor, keyset_page
 from sahayak.ratelimit import exceeded
 
@@ -33,7 +33,7 @@ def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) ->
     context = {
         "locale": locale,
         "switch": [],
-        "center_name": settings.SAHAYAK_HELP_CENTER_NAME,
+        "center_name": help_center.center_name(),
         "customer": current_contact(request),
         "noindex": True,
         **ctx,

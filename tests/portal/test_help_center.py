@@ -59,7 +59,7 @@ def test_article_page_has_hreflang_alternates_and_canonical(client: Client, refu
     )
     assert data[0]["@type"] == "Article" and data[0]["inLanguage"] == "fr"
     assert [c["name"] for c in data[1]["itemListElement"]] == [
-        "Help Center",
+        "Centre d'aide",  # the default title, in the reader's language
         "Facturation",
         "Politique de remboursement",
     ]
