@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from sahayak.knowledge.articles import update_article
 from sahayak.knowledge.models import Article, ArticleLink, ArticleVersion
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, make_article
 
@@ -140,3 +141,18 @@ def test_workspace_search_finds_messages_the_agent_may_see(
     assert "<mark>μέγεθος</mark>" in html
     html = signed_in(outsider).get("/search/", {"q": "μεγεθος"}).content.decode()
     assert "Λάθος μέγεθος" in html and "VIP order" not in html
+
+
+def test_editor_refuses_bad_input_with_a_message(web: Any, parcel: Any) -> None:
+    response = web.post("/kb/new/", {"locale": "xx", "title": "T"}, follow=True)
+    assert "Unknown language xx" in response.content.decode()
+    response = web.post("/kb/new/", {"locale": "en", "title": "  "}, follow=True)
+    assert "A title is required." in response.content.decode()
+    update_article(article=parcel, author=None, tags=["shipping"])
+    response = web.post(f"/kb/{parcel.pk}/?locale=en", {"locale": "en", "title": ""}, follow=True)
+    assert "A title is required." in response.content.decode()
+    assert parcel.translations.get(locale="en").title == "Track your parcel"
+    parcel.refresh_from_db()
+    assert parcel.tags == ["shipping"]  # nothing of a refused save is kept
+    assert web.get("/kb/", {"cursor": "not-a-cursor"}).status_code == 200
+    assert web.post(f"/kb/{parcel.pk}/files/", {}, follow=True).status_code == 200

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -237,6 +238,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
     )
 
 
+@transaction.atomic  # a refused translation leaves the shared fields as they were
 def _save(request: HttpRequest, article: Article, locale: str, user: Any) -> None:
     data = request.POST
     section_id = data.get("section") or None
