@@ -135,7 +135,9 @@ class ArticleTranslation(models.Model):
                 fields=["locale", "article"],
                 condition=Q(status="published"),
                 name="translation_published",
-            )
+            ),
+            # The workspace list: recently changed first (keyset pages).
+            models.Index(fields=["-updated_at", "-id"], name="translation_recent"),
         ]
 
     def __str__(self) -> str:

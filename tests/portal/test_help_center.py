@@ -238,3 +238,17 @@ def test_home_page_queries_do_not_grow_with_sections(
     with django_assert_max_num_queries(6):
         html = client.get("/help/en/").content.decode()
     assert html.count("Article ") == 12
+
+
+def test_bad_input_to_public_endpoints_gets_clear_answers(client: Client, refund: Any) -> None:
+    response = client.get("/help/xx/suggest", {"q": "refund"})
+    assert response.status_code == 404 and "error" in response.json()
+    assert client.get("/help/en/suggest", {"q": "re"}).json() == {"articles": []}
+    assert client.get("/help/en/suggest", {"q": "é" * 5000}).status_code == 200
+    # Beacons with a forged or missing session change nothing.
+    assert client.post(f"/help/en/articles/{refund.pk}/left", {"s": "<script>"}).status_code == 204
+    assert client.post("/help/en/asked", {}).status_code == 204
+    assert not SelfServiceEvent.objects.exists()
+    assert client.get("/help/en/search", {"q": "\x00" * 10}).status_code == 200
+    assert client.get(f"/help/en/articles/{refund.pk}/feedback").status_code == 405
+    assert client.get("/help/en/articles/999999-missing/").status_code == 404
