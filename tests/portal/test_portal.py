@@ -80,6 +80,11 @@ def test_reply_and_new_request_go_through_the_pipeline_once(client: Client, smtp
     assert replies.count() == 1 and replies.get().channel == "portal"
     assert client.post(url, {"text": "  ", "submission": "x" * 16}).status_code == 400
 
+    refused = client.post(
+        "/portal/new/", {"subject": " ", "text": "Too small", "submission": "m" * 20}
+    )
+    assert refused.status_code == 400 and "Add a subject." in refused.content.decode()
+    assert not Conversation.objects.filter(channel="portal").exists()
     response = client.post(
         "/portal/new/", {"subject": "Wrong size", "text": "Too small", "submission": "n" * 20}
     )
