@@ -61,12 +61,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def thread_key_prefix() -> str:
-    return "visitor:"
+THREAD_KEY_PREFIX = "visitor:"
 
 
 def thread_key(session: ChatSession) -> str:
-    return f"{thread_key_prefix()}{session.public_id}"
+    return f"{THREAD_KEY_PREFIX}{session.public_id}"
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -447,9 +446,8 @@ def sessions_of(conversation: Conversation) -> list[ChatSession]:
     too, for answers sent before the session is linked, like the answer bot's), and the
     verified user's other devices."""
     mine = Q(conversation=conversation)
-    prefix = thread_key_prefix()
-    if conversation.thread_key.startswith(prefix):
-        mine |= Q(public_id=conversation.thread_key.removeprefix(prefix))
+    if conversation.thread_key.startswith(THREAD_KEY_PREFIX):
+        mine |= Q(public_id=conversation.thread_key.removeprefix(THREAD_KEY_PREFIX))
     return list(
         ChatSession.objects.filter(inbox=conversation.inbox_id).filter(
             mine | Q(contact=conversation.contact_id) & ~Q(verified_user_id="")
