@@ -12,7 +12,6 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -92,7 +91,7 @@ def answer(conversation: Conversation, message: Message) -> bool:
     lines = []
     for r in results:
         t = r.translation
-        url = _base_url() + reverse("help:article", args=[t.locale, t.article_id, t.slug])
+        url = _base_url() + t.get_absolute_url()
         lines.append(f"• {t.title}\n  {url}")
     with translation.override(locale):
         text = "\n".join(

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sahayak.conversations.models import Conversation
@@ -142,6 +143,10 @@ class ArticleTranslation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} [{self.locale}]"
+
+    def get_absolute_url(self, locale: str | None = None) -> str:
+        """Its help center page (shown in ``locale`` when that is a fallback)."""
+        return reverse("help:article", args=[locale or self.locale, self.article_id, self.slug])
 
     @property
     def is_published(self) -> bool:

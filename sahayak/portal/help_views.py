@@ -28,6 +28,7 @@ from sahayak.knowledge.models import ArticleFile, ArticleTranslation, Category, 
 from sahayak.knowledge.video import embed
 from sahayak.ratelimit import exceeded
 
+from .links import absolute
 from .session import current_contact, reader_locale
 
 LOCALE_NAMES = dict(settings.LANGUAGES)
@@ -38,15 +39,6 @@ def _activate(locale: str) -> str:
         raise Http404(_("This help center is not available in that language."))
     translation.activate(locale)
     return locale
-
-
-def absolute(request: HttpRequest, path: str) -> str:
-    base = settings.SAHAYAK_PUBLIC_URL
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
-
-
-def article_path(t: ArticleTranslation, locale: str | None = None) -> str:
-    return reverse("help:article", args=[locale or t.locale, t.article_id, t.slug])
 
 
 def _locales() -> list[dict[str, str]]:
@@ -97,7 +89,7 @@ def article_any_locale(request: HttpRequest, article_id: int) -> HttpResponse:
     found = help_center.find_article(article_id, locale)
     if found is None:
         raise Http404(_("No such article."))
-    response = redirect(article_path(found[1], locale) + _query_suffix(request))
+    response = redirect(found[1].get_absolute_url(locale) + _query_suffix(request))
     response["Vary"] = "Accept-Language, Cookie"
     return response
 
@@ -163,7 +155,7 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
         raise Http404(_("No such article."))
     art, t, fallback = found
     if not fallback and slug != t.slug:
-        return redirect(article_path(t) + _query_suffix(request), permanent=True)
+        return redirect(t.get_absolute_url() + _query_suffix(request), permanent=True)
     session = request.GET.get("s", "")
     ip = request.META.get("REMOTE_ADDR", "")
     # Counted for analytics: one address cannot inflate the figures at will.
@@ -175,7 +167,7 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
             channel=request.GET.get("channel", "webform"),
             query=request.GET.get("q", ""),
         )
-    paths = {a.locale: article_path(a) for a in help_center.alternates(art)}
+    paths = {a.locale: a.get_absolute_url() for a in help_center.alternates(art)}
     default = help_center.default_locale()
     section = art.section
     ctx = _context(
@@ -187,7 +179,7 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
         fallback_language=LOCALE_NAMES.get(t.locale, t.locale),
         requested_language=LOCALE_NAMES.get(locale, locale),
         # A fallback page is a copy of the original: search engines are pointed there.
-        canonical=absolute(request, article_path(t)),
+        canonical=absolute(request, t.get_absolute_url()),
         hreflang=_hreflang(request, paths),
         x_default=absolute(request, paths[default]) if default in paths else None,
         switch=paths,
@@ -215,14 +207,14 @@ def _article_json_ld(request: HttpRequest, t: ArticleTranslation, art: Any, loca
             "inLanguage": t.locale,
             "datePublished": t.published_at.isoformat() if t.published_at else None,
             "dateModified": t.updated_at.isoformat(),
-            "mainEntityOfPage": absolute(request, article_path(t)),
+            "mainEntityOfPage": absolute(request, t.get_absolute_url()),
         }
     ]
     crumbs = [(help_center.center_name(), reverse("help:home", args=[locale]))]
     if art.section:
         cat = art.section.category
         crumbs.append((cat.name(locale), reverse("help:category", args=[locale, cat.pk, cat.slug])))
-    crumbs.append((t.title, article_path(t, locale)))
+    crumbs.append((t.title, t.get_absolute_url(locale)))
     data.append(
         {
             "@context": "https://schema.org",
@@ -249,8 +241,8 @@ def search_page(request: HttpRequest, locale: str) -> HttpResponse:
         request,
         locale,
         query=query,
-        results=[(r, article_path(r.translation)) for r in results],
-        elsewhere=[(r, article_path(r.translation)) for r in elsewhere],
+        results=[(r, r.translation.get_absolute_url()) for r in results],
+        elsewhere=[(r, r.translation.get_absolute_url()) for r in elsewhere],
         canonical=absolute(request, reverse("help:search", args=[locale])),
         noindex=True,
         switch={
@@ -276,7 +268,7 @@ def suggest(request: HttpRequest, locale: str) -> JsonResponse:
                     "id": r.translation.article_id,
                     "title": r.translation.title,
                     "locale": r.translation.locale,
-                    "url": article_path(r.translation),
+                    "url": r.translation.get_absolute_url(),
                     "snippet": str(r.snippet_html),
                 }
                 for r in results
@@ -299,7 +291,7 @@ def feedback(request: HttpRequest, locale: str, article_id: int) -> HttpResponse
     ip = request.META.get("REMOTE_ADDR", "")
     if not exceeded(f"kb-feedback:{ip}:{article_id}", 5, 3600):
         help_center.record_feedback(found[1], helpful == "yes", request.POST.get("comment", ""))
-    return redirect(article_path(found[1], locale) + "?feedback=thanks#feedback")
+    return redirect(found[1].get_absolute_url(locale) + "?feedback=thanks#feedback")
 
 
 @csrf_exempt  # a beacon sent as the page closes: it can only mark a random session's view
@@ -326,9 +318,9 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     for t, group in help_center.sitemap_entries():
         urls.append(
             {
-                "loc": absolute(request, article_path(t)),
+                "loc": absolute(request, t.get_absolute_url()),
                 "lastmod": t.updated_at.date().isoformat(),
-                "alternates": _hreflang(request, {a.locale: article_path(a) for a in group}),
+                "alternates": _hreflang(request, {a.locale: a.get_absolute_url() for a in group}),
             }
         )
     homes = [absolute(request, path) for path in _in_every_language("help:home").values()]

@@ -47,7 +47,7 @@ search_router = Router(tags=["search"])
 def _translation_out(t: ArticleTranslation) -> dict[str, Any]:
     return {
         **{f: getattr(t, f) for f in TRANSLATION_FIELDS},
-        "url": reverse("help:article", args=[t.locale, t.article_id, t.slug]),
+        "url": t.get_absolute_url(),
     }
 
 

@@ -33,6 +33,7 @@ from sahayak.knowledge.models import (
     Visibility,
 )
 from sahayak.pagination import BadCursor, keyset_page
+from sahayak.portal.links import absolute
 
 from .common import agent, conversation_for, login_required
 
@@ -64,12 +65,7 @@ def suggestions(request: HttpRequest, conversation_id: int) -> HttpResponse:
     items = [
         {
             "result": r,
-            "public_url": request.build_absolute_uri(
-                reverse(
-                    "help:article",
-                    args=[r.translation.locale, r.translation.article_id, r.translation.slug],
-                )
-            )
+            "public_url": absolute(request, r.translation.get_absolute_url())
             if r.translation.article.is_public
             else "",
             "text": html_to_text(r.translation.body_html),
@@ -231,7 +227,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
             "versions": versions,
             "links": links,
             "files": article.files.all(),
-            "public_url": reverse("help:article", args=[locale, article.pk, current.slug])
+            "public_url": current.get_absolute_url()
             if current and current.is_published and article.is_public
             else "",
         },
