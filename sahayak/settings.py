@@ -74,7 +74,11 @@ INSTALLED_APPS = [
     "sahayak.accounts",
     "sahayak.contacts",
     "sahayak.conversations",
-    "sahayak.connectors",
+    # Channels: each connector registers itself with the core's channel port.
+    "sahayak.connectors.email",
+    "sahayak.connectors.webform",
+    "sahayak.connectors.api",
+    "sahayak.connectors.portal",
     "sahayak.connectors.chat",
     "sahayak.api",
     "sahayak.realtime",

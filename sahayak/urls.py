@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from sahayak.api.api import api
 from sahayak.connectors.chat import views as chat_views
+from sahayak.conversations import channels
 from sahayak.portal import help_views
 
 
@@ -22,5 +23,11 @@ urlpatterns = [
     path("portal/", include("sahayak.portal.urls_portal")),
     path("robots.txt", help_views.robots_txt),
     path("healthz", health),
+    # Each channel's workspace pages (e.g. /settings/mailboxes/).
+    *[
+        path(channel.workspace_urls[0], include(channel.workspace_urls[1]))
+        for channel in channels.channels()
+        if channel.workspace_urls
+    ],
     path("", include("sahayak.web.urls")),
 ]

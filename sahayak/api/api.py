@@ -8,9 +8,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.module_loading import import_string
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from sahayak.conversations import channels
 from sahayak.pagination import BadCursor
 
 from .auth import BearerToken
@@ -20,7 +22,6 @@ from .routers import (
     inbound,
     inboxes,
     knowledge,
-    mailboxes,
     orders,
     organizations,
 )
@@ -43,9 +44,12 @@ api.add_router("/orders", orders.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/inbound", inbound.router)
 api.add_router("/inboxes", inboxes.router)
-api.add_router("/mailboxes", mailboxes.router)
 api.add_router("/kb", knowledge.router)
 api.add_router("/search", knowledge.search_router)
+# Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
+for _channel in channels.channels():
+    for _prefix, _router in _channel.api_routers:
+        api.add_router(f"/{_prefix}", import_string(_router))
 
 
 @api.exception_handler(ValidationError)

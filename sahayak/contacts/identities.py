@@ -3,16 +3,55 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import IdentityKind
 
-PHONE_KINDS = {IdentityKind.PHONE, IdentityKind.WHATSAPP}
+@dataclass(frozen=True)
+class IdentityKind:
+    """How a person can be known: ``style`` says how an address of it is normalized
+    ("email", "phone", "handle": case-folded without "@", "opaque": kept as given)."""
+
+    kind: str
+    label: str | Promise
+    style: str
+
+
+_kinds: dict[str, IdentityKind] = {}
+
+
+def register_identity_kind(kind: str, label: str | Promise, style: str = "handle") -> None:
+    """A connector adds the kind its customers are known by (from its ``ready()``)."""
+    if style not in ("email", "phone", "handle", "opaque"):
+        raise ValueError(f"unknown identity style {style!r}")
+    _kinds[kind] = IdentityKind(kind, label, style)
+
+
+def identity_kinds() -> list[IdentityKind]:
+    return list(_kinds.values())
+
+
+def identity_label(kind: str) -> str:
+    found = _kinds.get(kind)
+    return str(found.label) if found else kind
+
+
+# The CRM's own kinds: how people are known whether or not a channel for it is set up.
+register_identity_kind("email", gettext_lazy("Email"), "email")
+register_identity_kind("phone", gettext_lazy("Phone"), "phone")
+register_identity_kind("whatsapp", gettext_lazy("WhatsApp"), "phone")
+register_identity_kind("telegram", gettext_lazy("Telegram"))
+register_identity_kind("facebook", gettext_lazy("Facebook"))
+register_identity_kind("instagram", gettext_lazy("Instagram"))
+register_identity_kind("twitter", gettext_lazy("X / Twitter"))
+register_identity_kind("external", gettext_lazy("External system id"), "opaque")
 
 
 def normalize_email(address: str) -> str:
@@ -51,15 +90,16 @@ def normalize_handle(handle: str) -> str:
 
 def normalize_address(kind: str, address: str) -> str:
     """Canonical form of an address on a channel; raises ValueError for what is not one."""
-    if kind not in IdentityKind.values:
+    found = _kinds.get(kind)
+    if found is None:
         raise ValueError(_("Unknown identity kind: %(k)s") % {"k": kind})
     if len(address) > 320:
         raise ValueError(_("Address too long."))
-    if kind == IdentityKind.EMAIL:
+    if found.style == "email":
         return normalize_email(address)
-    if kind in PHONE_KINDS:
+    if found.style == "phone":
         return normalize_phone(address)
-    if kind in (IdentityKind.CHAT, IdentityKind.EXTERNAL):
+    if found.style == "opaque":
         value = address.strip()
         if not value:
             raise ValueError(_("An empty id is not an identity."))

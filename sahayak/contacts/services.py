@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -23,6 +24,10 @@ from .identities import normalize_address
 from .models import Contact, ContactMerge, Identity, Order, Organization
 
 BATCH = 1000
+
+# Sent inside the merge's (or undo's) transaction, so a listener's writes commit with it.
+# kwargs: moved ({"<app.Model>.<field>": [ids]}), old_contact, new_contact, actor
+contact_records_moved = Signal()
 
 
 class MergeError(Exception):
@@ -191,6 +196,13 @@ def merge_contacts(*, source: Contact, target: Contact, actor: User | None) -> C
     source.save(update_fields=["merged_into", "updated_at"])
 
     merge = ContactMerge.objects.create(source=source, target=target, moved=moved, actor=actor)
+    contact_records_moved.send(
+        sender=Contact,
+        moved=moved["relations"],
+        old_contact=source.pk,
+        new_contact=target.pk,
+        actor=actor,
+    )
     record_audit(
         actor=actor,
         action="contact.merged",
@@ -218,6 +230,7 @@ def undo_contact_merge(*, merge: ContactMerge, actor: User | None) -> Contact:
         raise MergeError(
             _("Contact #%(id)s was merged again since; undo that merge first.") % {"id": target.pk}
         )
+    moved_back: dict[str, list[Any]] = {}
     for key, ids in merge.moved["relations"].items():
         label, field = key.rsplit(".", 1)
         model = _model_by_label(label)
@@ -227,6 +240,14 @@ def undo_contact_merge(*, merge: ContactMerge, actor: User | None) -> Contact:
             )
         )
         _bulk_set(model, field, still_there, source.pk)
+        moved_back[key] = still_there
+    contact_records_moved.send(
+        sender=Contact,
+        moved=moved_back,
+        old_contact=target.pk,
+        new_contact=source.pk,
+        actor=actor,
+    )
     for name, old in merge.moved["fields"].items():
         setattr(target, name, old)
     for key in merge.moved["attributes"]:

@@ -19,11 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from sahayak.connectors.base import DeliveryError, OutboundMessage
-from sahayak.connectors.registry import UnknownChannel, get_adapter
-
-from .models import DeliveryStatus, Direction, Event, Inbox, Message
-from .signals import delivery_status_changed
+from .channels import DeliveryError, OutboundMessage, UnknownChannel, get_adapter
+from .events import EventKind, record
+from .models import Conversation, DeliveryStatus, Direction, Inbox, Message, Status
 
 logger = logging.getLogger(__name__)
 
@@ -90,40 +88,117 @@ def deliver(message_id: int) -> str:
     except Exception as exc:  # an adapter bug must not lose the message: retry, record it
         logger.exception("delivery of message %s crashed", message_id)
         return _fail(message, f"{type(exc).__name__}: {exc}", permanent=False)
-    message.delivery_status = DeliveryStatus.SENT
-    message.delivery_error = ""
-    message.sent_at = timezone.now()
-    message.next_attempt_at = None
-    if result.external_id:
-        message.external_id = result.external_id[:255]
-    message.save(
-        update_fields=[
-            "delivery_status",
-            "delivery_error",
-            "sent_at",
-            "next_attempt_at",
-            "external_id",
-        ]
-    )
-    delivery_status_changed.send(sender=None, message=message)
+    with transaction.atomic():
+        message.delivery_status = DeliveryStatus.SENT
+        message.delivery_error = ""
+        message.sent_at = timezone.now()
+        message.next_attempt_at = None
+        if result.external_id:
+            message.external_id = result.external_id[:255]
+        message.save(
+            update_fields=[
+                "delivery_status",
+                "delivery_error",
+                "sent_at",
+                "next_attempt_at",
+                "external_id",
+            ]
+        )
+        conversation = _answered(message)
+        record(
+            EventKind.REPLY_SENT,
+            conversation,
+            old=DeliveryStatus.SENDING,
+            new=DeliveryStatus.SENT,
+            message=message,
+            channel=message.channel,
+        )
     return message.delivery_status
+
+
+def counts_as_answer(message: Message) -> bool:
+    """An agent's reply answers the customer; an acknowledgement or transcript does not."""
+    return message.author_user_id is not None and not message.metadata.get("automatic")
+
+
+def _answered(message: Message) -> Conversation:
+    """A reply reached the customer: the first response (if it is one), the waiting clock
+    stops unless the customer wrote again after it, a new conversation becomes open."""
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    sent_at = message.sent_at
+    assert sent_at is not None
+    fields = ["updated_at"]
+    if conversation.reply_failed:
+        conversation.reply_failed = False
+        fields.append("reply_failed")
+    if counts_as_answer(message):
+        if conversation.last_message_at is None or conversation.last_message_at < sent_at:
+            conversation.last_message_at = sent_at
+            fields.append("last_message_at")
+        if conversation.first_response_at is None:
+            conversation.first_response_at = sent_at
+            fields.append("first_response_at")
+        waiting = conversation.waiting_since
+        if waiting is not None and waiting <= message.created_at:
+            conversation.waiting_since = None
+            fields.append("waiting_since")
+        if conversation.status == Status.NEW:
+            conversation.status = Status.OPEN
+            fields.append("status")
+            record(
+                EventKind.STATUS,
+                conversation,
+                old=Status.NEW,
+                new=Status.OPEN,
+                reason="reply_sent",
+            )
+    conversation.save(update_fields=fields)
+    return conversation
 
 
 def _fail(message: Message, reason: str, *, permanent: bool) -> str:
     exhausted = message.delivery_attempts >= settings.SAHAYAK_DELIVERY_MAX_ATTEMPTS
-    if permanent or exhausted:
-        message.delivery_status = DeliveryStatus.FAILED
-        message.next_attempt_at = None
-    else:
-        message.delivery_status = DeliveryStatus.RETRYING
-        message.next_attempt_at = timezone.now() + backoff(message.delivery_attempts)
-    message.delivery_error = reason[:2000]
-    message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+    with transaction.atomic():
+        if permanent or exhausted:
+            message.delivery_status = DeliveryStatus.FAILED
+            message.next_attempt_at = None
+        else:
+            message.delivery_status = DeliveryStatus.RETRYING
+            message.next_attempt_at = timezone.now() + backoff(message.delivery_attempts)
+        message.delivery_error = reason[:2000]
+        message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+        if message.delivery_status == DeliveryStatus.FAILED:
+            _mark_failed(message, reason)
+        else:
+            record(
+                EventKind.DELIVERY_STATUS,
+                message.conversation,
+                old=DeliveryStatus.SENDING,
+                new=DeliveryStatus.RETRYING,
+                message=message,
+                persist=False,
+            )
     if message.delivery_status == DeliveryStatus.RETRYING:
         deliver_message.using(run_after=message.next_attempt_at).enqueue(message.pk)
-    delivery_status_changed.send(sender=None, message=message)
     logger.warning("delivery of message %s: %s (%s)", message.pk, reason, message.delivery_status)
     return message.delivery_status
+
+
+def _mark_failed(message: Message, reason: str, old: str = DeliveryStatus.SENDING) -> None:
+    """The reply will not arrive: the conversation shows it (and keeps waiting)."""
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        reply_failed=True, updated_at=timezone.now()
+    )
+    message.conversation.reply_failed = True
+    record(
+        EventKind.REPLY_FAILED,
+        message.conversation,
+        old=old,
+        new=DeliveryStatus.FAILED,
+        message=message,
+        channel=message.channel,
+        reason=reason[:500],
+    )
 
 
 def build_outbound(message: Message) -> OutboundMessage:
@@ -217,18 +292,24 @@ def record_delivery_report(
     )
     if message is None:
         return None
-    if action == "failed":
-        message.delivery_status = DeliveryStatus.FAILED
-        message.delivery_error = reason[:2000]
-        message.next_attempt_at = None
-        message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
-    elif action in ("delivered", "relayed", "expanded"):
-        message.delivery_status = DeliveryStatus.DELIVERED
-        message.save(update_fields=["delivery_status"])
-    Event.objects.create(
-        conversation=message.conversation,
-        kind="delivery_report",
-        data={"message": message.pk, "action": action[:20], "reason": reason[:500]},
-    )
-    delivery_status_changed.send(sender=None, message=message)
+    old = message.delivery_status
+    with transaction.atomic():
+        if action == "failed":
+            message.delivery_status = DeliveryStatus.FAILED
+            message.delivery_error = reason[:2000]
+            message.next_attempt_at = None
+            message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+            _mark_failed(message, reason, old=old)
+        elif action in ("delivered", "relayed", "expanded"):
+            message.delivery_status = DeliveryStatus.DELIVERED
+            message.save(update_fields=["delivery_status"])
+        record(
+            EventKind.DELIVERY_REPORT,
+            message.conversation,
+            old=old,
+            new=message.delivery_status,
+            message=message,
+            action=action[:20],
+            reason=reason[:500],
+        )
     return message

@@ -1,7 +1,7 @@
 """Conversations (tickets), their messages, attachments and the event trail.
 
-Nothing here knows a channel's specifics: a channel is a kind string that the connector
-registry maps to an adapter.
+Nothing here knows a channel's specifics: a channel is a kind string that the channel
+port (``channels.py``) maps to a registered connector.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ class Conversation(models.Model):
     # Since when the customer has been waiting for an answer (null: the ball is with them).
     waiting_since = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # The last reply to the customer failed and none was sent since: shown in the inbox.
+    reply_failed = models.BooleanField(default=False)
     solved_at = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_children"
@@ -247,7 +249,11 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["conversation", "id"], name="event_conversation_id")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="event_conversation_id"),
+            # Reports and time-based rules read events of a kind over a period.
+            models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.conversation_id}"

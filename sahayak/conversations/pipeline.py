@@ -1,7 +1,7 @@
 """The one inbound pipeline: every channel's message ends here.
 
 receive() resolves the contact, threads the message into a conversation (or opens one),
-stores it idempotently and emits ``message_received`` after commit. A caller acknowledges
+stores it idempotently and announces ``message_received`` after commit. A caller acknowledges
 the message to its source only after receive() has returned.
 """
 
@@ -22,17 +22,16 @@ from django.utils.translation import gettext as _
 from sahayak.contacts.models import Contact
 from sahayak.contacts.services import resolve_contact
 
+from .events import EventKind, record
 from .inbound import InboundMessage, InboundRejected
 from .models import (
     Attachment,
     Conversation,
     Direction,
-    Event,
     Message,
     Status,
     ThreadReference,
 )
-from .signals import emit_on_commit, message_received
 from .text import detect_language, html_to_text, sanitize_html
 
 logger = logging.getLogger(__name__)
@@ -155,10 +154,11 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
     _store_attachments(message, inbound)
     if inbound.references or inbound.loose_references:
         _remember_references(message, inbound)
-    emit_on_commit(
-        message_received,
-        conversation=conversation,
+    record(
+        EventKind.MESSAGE_RECEIVED,
+        conversation,
         message=message,
+        persist=False,
         created_conversation=created,
     )
     return ReceiveResult(message, conversation, contact, created_conversation=created)
@@ -299,7 +299,7 @@ def _open_conversation(
     if follows:
         conversation.related.add(follows)
         data["follows"] = follows
-    Event.objects.create(conversation=conversation, kind="created", data=data)
+    record(EventKind.CREATED, conversation, old=None, new=Status.NEW, **data)
     return conversation
 
 
@@ -311,10 +311,12 @@ def _touch(conversation: Conversation, now: datetime) -> None:
         conversation.waiting_since = now
         fields.append("waiting_since")
     if conversation.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED):
-        Event.objects.create(
-            conversation=conversation,
-            kind="status",
-            data={"from": conversation.status, "to": Status.OPEN, "reason": "customer_reply"},
+        record(
+            EventKind.STATUS,
+            conversation,
+            old=conversation.status,
+            new=Status.OPEN,
+            reason="customer_reply",
         )
         conversation.status = Status.OPEN
         conversation.solved_at = None

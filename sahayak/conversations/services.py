@@ -16,18 +16,19 @@ from django.utils.translation import gettext as _
 from sahayak.accounts.models import Team, User
 from sahayak.ids import parse_id
 
+from . import channels
+from .events import EventKind, record
 from .models import (
     Conversation,
     ConversationMerge,
     DeliveryStatus,
     Direction,
-    Event,
+    Inbox,
     Message,
     Priority,
     Status,
     Tag,
 )
-from .signals import conversation_updated, emit_on_commit, message_created
 from .text import html_to_text, sanitize_html
 
 MAX_TAGS = 50
@@ -35,14 +36,6 @@ MAX_TAGS = 50
 
 class ConversationError(ValueError):
     """An operation that cannot be done as asked; the message says why."""
-
-
-def _record(conversation: Conversation, actor: User | None, kind: str, **data: Any) -> None:
-    Event.objects.create(conversation=conversation, actor=actor, kind=kind, data=data)
-
-
-def _changed(conversation: Conversation, **changes: list[Any]) -> None:
-    emit_on_commit(conversation_updated, conversation=conversation, changes=changes)
 
 
 @transaction.atomic
@@ -55,27 +48,70 @@ def reply(
     note: bool = False,
     channel: str | None = None,
 ) -> Message:
-    """An agent's answer (delivered in the background) or an internal note (never sent)."""
+    """An agent's answer (delivered in the background) or an internal note (never sent).
+
+    A reply goes out only on a channel the customer can be reached on (``reply_channels``);
+    it answers the customer (first response, waiting clock) only once it has been sent.
+    """
     from .delivery import schedule_delivery
 
     text = text or html_to_text(html)
     if not text.strip():
         raise ConversationError(_("A reply needs some text."))
-    now = timezone.now()
+    # A note is never sent, so it stays on the conversation's channel.
+    channel = conversation.channel if note else check_reply_channel(conversation, channel)
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.NOTE if note else Direction.OUTBOUND,
-        channel=channel or conversation.channel,
+        channel=channel,
         author_user=author,
         text=text,
         html=sanitize_html(html),
         delivery_status=DeliveryStatus.NONE if note else DeliveryStatus.PENDING,
-        next_attempt_at=None if note else now,
+        next_attempt_at=None if note else timezone.now(),
     )
     if not note:
-        _mark_answered(conversation, now)
         schedule_delivery(message)
-    emit_on_commit(message_created, conversation=conversation, message=message)
+    kind = EventKind.NOTE_ADDED if note else EventKind.REPLY_QUEUED
+    record(kind, conversation, actor=author, message=message, persist=False)
+    return message
+
+
+@transaction.atomic
+def retry_reply(*, message: Message, actor: User, channel: str | None = None) -> Message:
+    """Send a failed reply again, on its channel or on another the customer has: a real
+    new attempt with a fresh attempt count."""
+    from .delivery import schedule_delivery
+
+    message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+    if message.direction != Direction.OUTBOUND or message.delivery_status != DeliveryStatus.FAILED:
+        raise ConversationError(_("Only a reply that failed can be sent again."))
+    conversation = message.conversation
+    new_channel = check_reply_channel(conversation, channel or message.channel)
+    old_channel = message.channel
+    message.channel = new_channel
+    message.delivery_status = DeliveryStatus.PENDING
+    message.delivery_error = ""
+    message.delivery_attempts = 0
+    message.next_attempt_at = timezone.now()
+    message.save(
+        update_fields=[
+            "channel",
+            "delivery_status",
+            "delivery_error",
+            "delivery_attempts",
+            "next_attempt_at",
+        ]
+    )
+    schedule_delivery(message)
+    record(
+        EventKind.REPLY_RETRIED,
+        conversation,
+        actor=actor,
+        old=old_channel,
+        new=new_channel,
+        message=message,
+    )
     return message
 
 
@@ -99,7 +135,7 @@ def send_automatic(
         next_attempt_at=timezone.now(),
     )
     schedule_delivery(message)
-    emit_on_commit(message_created, conversation=conversation, message=message)
+    record(EventKind.REPLY_QUEUED, conversation, message=message, persist=False)
     return message
 
 
@@ -112,21 +148,8 @@ def add_system_note(*, conversation: Conversation, text: str, kind: str) -> Mess
         text=text,
         metadata={"automatic": kind},
     )
-    emit_on_commit(message_created, conversation=conversation, message=message)
+    record(EventKind.NOTE_ADDED, conversation, message=message, persist=False)
     return message
-
-
-def _mark_answered(conversation: Conversation, now: Any) -> None:
-    fields = ["last_message_at", "waiting_since", "updated_at"]
-    conversation.last_message_at = now
-    conversation.waiting_since = None
-    if conversation.first_response_at is None:
-        conversation.first_response_at = now
-        fields.append("first_response_at")
-    if conversation.status == Status.NEW:
-        conversation.status = Status.OPEN
-        fields.append("status")
-    conversation.save(update_fields=fields)
 
 
 @transaction.atomic
@@ -143,8 +166,7 @@ def set_status(*, conversation: Conversation, status: str, actor: User | None) -
     elif status != Status.CLOSED:
         conversation.solved_at = None
     conversation.save(update_fields=["status", "solved_at", "waiting_since", "updated_at"])
-    _record(conversation, actor, "status", **{"from": old, "to": status})
-    _changed(conversation, status=[old, status])
+    record(EventKind.STATUS, conversation, actor=actor, old=old, new=status)
 
 
 @transaction.atomic
@@ -156,8 +178,7 @@ def set_priority(*, conversation: Conversation, priority: str, actor: User | Non
         return
     conversation.priority = priority
     conversation.save(update_fields=["priority", "updated_at"])
-    _record(conversation, actor, "priority", **{"from": old, "to": priority})
-    _changed(conversation, priority=[old, priority])
+    record(EventKind.PRIORITY, conversation, actor=actor, old=old, new=priority)
 
 
 @transaction.atomic
@@ -171,8 +192,7 @@ def assign(*, conversation: Conversation, assignee: User | None, actor: User | N
         return
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
-    _record(conversation, actor, "assignee", **{"from": old, "to": new})
-    _changed(conversation, assignee=[old, new])
+    record(EventKind.ASSIGNEE, conversation, actor=actor, old=old, new=new)
 
 
 @transaction.atomic
@@ -183,8 +203,7 @@ def set_team(*, conversation: Conversation, team: Team | None, actor: User | Non
         return
     conversation.team = team
     conversation.save(update_fields=["team", "updated_at"])
-    _record(conversation, actor, "team", **{"from": old, "to": new})
-    _changed(conversation, team=[old, new])
+    record(EventKind.TEAM, conversation, actor=actor, old=old, new=new)
 
 
 def tags_by_conversation(conversation_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -213,8 +232,7 @@ def set_tags(*, conversation: Conversation, names: Iterable[str], actor: User | 
         return
     Tag.objects.bulk_create([Tag(name=n) for n in wanted], ignore_conflicts=True)
     conversation.tags.set(Tag.objects.filter(name__in=wanted))
-    _record(conversation, actor, "tags", **{"from": old, "to": wanted})
-    _changed(conversation, tags=[old, wanted])
+    record(EventKind.TAGS, conversation, actor=actor, old=old, new=wanted)
 
 
 @transaction.atomic
@@ -222,10 +240,12 @@ def set_custom_fields(
     *, conversation: Conversation, values: dict[str, Any], actor: User | None
 ) -> None:
     old = dict(conversation.custom_fields)
-    conversation.custom_fields = {**old, **values}
+    new = {**old, **values}
+    if new == old:
+        return
+    conversation.custom_fields = new
     conversation.save(update_fields=["custom_fields", "updated_at"])
-    _record(conversation, actor, "custom_fields", **{"from": old, "to": conversation.custom_fields})
-    _changed(conversation, custom_fields=[old, conversation.custom_fields])
+    record(EventKind.CUSTOM_FIELDS, conversation, actor=actor, old=old, new=new)
 
 
 # --- merge and link ---------------------------------------------------------------------------
@@ -259,9 +279,16 @@ def merge_conversations(
     ):
         target.last_message_at = source.last_message_at
         target.save(update_fields=["last_message_at", "updated_at"])
-    _record(source, actor, "merged_into", target=target.pk, merge=merge.pk)
-    _record(target, actor, "merged_from", source=source.pk, merge=merge.pk, messages=len(ids))
-    _changed(target, merged_from=[None, source.pk])
+    record(EventKind.MERGED_INTO, source, actor=actor, old=None, new=target.pk, merge=merge.pk)
+    record(
+        EventKind.MERGED_FROM,
+        target,
+        actor=actor,
+        old=None,
+        new=source.pk,
+        merge=merge.pk,
+        messages=len(ids),
+    )
     return merge
 
 
@@ -279,9 +306,8 @@ def undo_conversation_merge(*, merge: ConversationMerge, actor: User | None) -> 
     source.save(update_fields=["merged_into", "status", "updated_at"])
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
-    _record(source, actor, "merge_undone", target=target.pk, merge=merge.pk)
-    _record(target, actor, "merge_undone", source=source.pk, merge=merge.pk)
-    _changed(target, merged_from=[source.pk, None])
+    record(EventKind.MERGE_UNDONE, source, actor=actor, old=target.pk, new=None, merge=merge.pk)
+    record(EventKind.MERGE_UNDONE, target, actor=actor, old=source.pk, new=None, merge=merge.pk)
     return source
 
 
@@ -290,15 +316,15 @@ def link_conversations(*, a: Conversation, b: Conversation, actor: User | None) 
     if a.pk == b.pk:
         raise ConversationError(_("A conversation cannot be linked to itself."))
     a.related.add(b)
-    _record(a, actor, "linked", other=b.pk)
-    _record(b, actor, "linked", other=a.pk)
+    record(EventKind.LINKED, a, actor=actor, old=None, new=b.pk)
+    record(EventKind.LINKED, b, actor=actor, old=None, new=a.pk)
 
 
 @transaction.atomic
 def unlink_conversations(*, a: Conversation, b: Conversation, actor: User | None) -> None:
     a.related.remove(b)
-    _record(a, actor, "unlinked", other=b.pk)
-    _record(b, actor, "unlinked", other=a.pk)
+    record(EventKind.UNLINKED, a, actor=actor, old=b.pk, new=None)
+    record(EventKind.UNLINKED, b, actor=actor, old=a.pk, new=None)
 
 
 # --- many at once -----------------------------------------------------------------------------
@@ -338,33 +364,42 @@ def bulk_apply(
     return len(targets)
 
 
-# Which identity kinds each channel can write to (a reply can switch to any channel the
-# customer is reachable on and that has an active inbox).
-CHANNEL_IDENTITY_KINDS: dict[str, tuple[str, ...]] = {
-    "email": ("email",),
-    "sms": ("phone",),
-    "whatsapp": ("whatsapp", "phone"),
-    "telegram": ("telegram",),
-    "chat": ("chat",),
-}
+# --- which channels a reply can go out on ------------------------------------------------
 
 
-def reply_channels(conversation: Conversation, identity_kinds: Iterable[str]) -> list[str]:
-    """Channels a reply can go out on: the conversation's own first, then the customer's others."""
-    from sahayak.connectors.registry import known_channels
-
-    from .models import Inbox
-
+def reply_channels(
+    conversation: Conversation, identity_kinds: Iterable[str] | None = None
+) -> list[str]:
+    """Channels a reply can go out on: the conversation's own first (if a connector for it
+    is installed), then every other registered channel that has an active inbox and
+    reaches the customer by one of their identities. The workspace offers these and the
+    API accepts only these."""
+    if identity_kinds is None:
+        identity_kinds = conversation.contact.identities.values_list("kind", flat=True)
     kinds = set(identity_kinds)
-    candidates = [
-        channel
-        for channel in known_channels()
-        if channel != conversation.channel
-        and kinds.intersection(CHANNEL_IDENTITY_KINDS.get(channel, ()))
+    others = [
+        channel.kind
+        for channel in channels.channels()
+        if channel.kind != conversation.channel and kinds.intersection(channel.identity_kinds)
     ]
     active = set(
-        Inbox.objects.filter(channel__in=candidates, is_active=True).values_list(
-            "channel", flat=True
-        )
+        Inbox.objects.filter(channel__in=others, is_active=True).values_list("channel", flat=True)
     )
-    return [conversation.channel, *[c for c in candidates if c in active]]
+    own = [conversation.channel] if channels.is_known(conversation.channel) else []
+    return [*own, *[kind for kind in others if kind in active]]
+
+
+def check_reply_channel(conversation: Conversation, channel: str | None) -> str:
+    """``channel`` (default: the conversation's) if a reply may go out on it, else an error."""
+    channel = channel or conversation.channel
+    allowed = reply_channels(conversation)
+    if channel not in allowed:
+        if not allowed:
+            raise ConversationError(
+                _("No channel can reach this customer: add an email address or another identity.")
+            )
+        raise ConversationError(
+            _("The customer cannot be reached on that channel (%(c)s). Possible: %(all)s.")
+            % {"c": channels.label(channel), "all": ", ".join(map(channels.label, allowed))}
+        )
+    return channel

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sahayak.conversations import channels
 from sahayak.conversations import services as conversations
 from sahayak.conversations.models import Conversation, Direction, Message, Status
 
@@ -25,7 +26,6 @@ from .search.text import terms
 
 log = logging.getLogger(__name__)
 
-MESSAGING_CHANNELS = {"chat", "sms", "whatsapp", "telegram", "api"}
 MAX_ARTICLES = 3
 
 # Folded words (see search.text.fold) meaning yes / no / "a person, please".
@@ -41,9 +41,12 @@ HUMAN = {
 
 
 def enabled(conversation: Conversation) -> bool:
-    return bool(conversation.inbox.config.get("answer_bot")) and (
-        conversation.channel in MESSAGING_CHANNELS
-    )
+    if not conversation.inbox.config.get("answer_bot"):
+        return False
+    try:
+        return channels.get_channel(conversation.channel).capabilities.messaging
+    except channels.UnknownChannel:
+        return False
 
 
 def _base_url() -> str:

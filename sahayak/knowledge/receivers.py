@@ -9,42 +9,40 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sahayak.conversations.models import Conversation, Message
-from sahayak.conversations.signals import message_created, message_received
+from sahayak.conversations.events import MESSAGE_KINDS, DomainEvent, EventKind, conversation_event
 
 from . import bot, search
 
 log = logging.getLogger(__name__)
 
 
-def _index_message(
-    sender: Any,
-    message: Message,
-    conversation: Conversation | None = None,
-    created_conversation: bool = False,
-    **kwargs: Any,
-) -> None:
-    subject = conversation.subject if conversation and created_conversation else ""
+def _on_event(event: DomainEvent, **kwargs: Any) -> None:
+    if event.kind not in MESSAGE_KINDS or event.message is None:
+        return
+    _index_message(event)
+    if event.kind == EventKind.MESSAGE_RECEIVED:
+        _answer_bot(event)
+
+
+def _index_message(event: DomainEvent) -> None:
+    message, conversation = event.message, event.conversation
+    assert message is not None
+    created = bool(event.data.get("created_conversation"))
+    subject = conversation.subject if created else ""
     try:
         search.index_messages([message], subjects={message.pk: subject} if subject else {})
     except Exception:  # the message is stored; the index is rebuilt by reindex
         log.exception("could not index message %s", message.pk)
 
 
-def _answer_bot(
-    sender: Any,
-    conversation: Conversation,
-    message: Message,
-    created_conversation: bool = False,
-    **kwargs: Any,
-) -> None:
+def _answer_bot(event: DomainEvent) -> None:
+    assert event.message is not None
+    created = bool(event.data.get("created_conversation"))
     try:
-        bot.on_message(conversation, message, created_conversation)
+        bot.on_message(event.conversation, event.message, created)
     except Exception:  # the customer's message is stored; the team answers it anyway
-        log.exception("answer bot failed on conversation %s", conversation.pk)
+        log.exception("answer bot failed on conversation %s", event.conversation.pk)
 
 
 def connect() -> None:
-    message_received.connect(_index_message, dispatch_uid="knowledge-index-received")
-    message_received.connect(_answer_bot, dispatch_uid="knowledge-answer-bot")
-    message_created.connect(_index_message, dispatch_uid="knowledge-index-created")
+    conversation_event.connect(_on_event, dispatch_uid="knowledge-events")

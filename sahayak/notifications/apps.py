@@ -8,8 +8,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from sahayak.conversations.signals import message_created
+        from sahayak.conversations.events import conversation_event
 
-        from .services import on_message_created
+        from .services import on_event
 
-        message_created.connect(on_message_created, dispatch_uid="notify-mentions")
+        conversation_event.connect(on_event, dispatch_uid="notify-mentions")

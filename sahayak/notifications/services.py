@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sahayak.accounts.models import User
+from sahayak.conversations.events import DomainEvent, EventKind
 from sahayak.conversations.models import Conversation, Direction, Message
 from sahayak.conversations.permissions import can_view_conversation
 from sahayak.realtime import groups
@@ -78,8 +79,9 @@ def _push(user: User, conversation: Conversation, message: Message) -> None:
     )
 
 
-def on_message_created(conversation: Conversation, message: Message, **_: Any) -> None:
-    notify_mentions(message)
+def on_event(event: DomainEvent, **_: Any) -> None:
+    if event.kind == EventKind.NOTE_ADDED and event.message is not None:
+        notify_mentions(event.message)
 
 
 def unread(user: User) -> QuerySet[Notification]:

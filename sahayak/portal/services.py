@@ -16,10 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sahayak.connectors.base import DeliveryError
 from sahayak.contacts.identities import normalize_email
 from sahayak.contacts.models import Contact
 from sahayak.contacts.services import resolve_contact
+from sahayak.conversations.channels import DeliveryError
 from sahayak.conversations.inbound import InboundMessage
 from sahayak.conversations.models import Conversation, Direction, Inbox, Message
 from sahayak.conversations.pipeline import ReceiveResult, receive

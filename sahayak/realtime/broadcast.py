@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sahayak.conversations import signals
+from sahayak.conversations import events
+from sahayak.conversations.events import DELIVERY_KINDS, MESSAGE_KINDS, DomainEvent, EventKind
 from sahayak.conversations.models import Conversation, Message
 
 from . import groups
@@ -31,30 +32,22 @@ def conversation_event(
     }
 
 
-def _received(
-    conversation: Conversation, message: Message, created_conversation: bool = False, **_: Any
-) -> None:
-    kind = "new" if created_conversation else "message"
-    group_send(groups.AGENTS, conversation_event(kind, conversation, message))
+def _websocket_kind(event: DomainEvent) -> str:
+    """What the browser does: fetch new messages, one message's status, or the side panel."""
+    if event.kind == EventKind.MESSAGE_RECEIVED:
+        return "new" if event.data.get("created_conversation") else "message"
+    if event.kind in MESSAGE_KINDS:
+        return "message"
+    if event.kind in DELIVERY_KINDS:
+        return "delivery"
+    return "updated"
 
 
-def _created(conversation: Conversation, message: Message, **_: Any) -> None:
-    group_send(groups.AGENTS, conversation_event("message", conversation, message))
-
-
-def _updated(conversation: Conversation, changes: dict[str, Any], **_: Any) -> None:
-    group_send(groups.AGENTS, conversation_event("updated", conversation, fields=sorted(changes)))
-
-
-def _delivery(message: Message, **_: Any) -> None:
-    conversation = Conversation.objects.only("id", "team_id", "assignee_id").get(
-        pk=message.conversation_id
-    )
-    group_send(groups.AGENTS, conversation_event("delivery", conversation, message))
+def _on_event(event: DomainEvent, **_: Any) -> None:
+    kind = _websocket_kind(event)
+    extra = {"fields": [str(event.kind)]} if kind == "updated" else {}
+    group_send(groups.AGENTS, conversation_event(kind, event.conversation, event.message, **extra))
 
 
 def connect() -> None:
-    signals.message_received.connect(_received, dispatch_uid="realtime-received")
-    signals.message_created.connect(_created, dispatch_uid="realtime-created")
-    signals.conversation_updated.connect(_updated, dispatch_uid="realtime-updated")
-    signals.delivery_status_changed.connect(_delivery, dispatch_uid="realtime-delivery")
+    events.conversation_event.connect(_on_event, dispatch_uid="realtime-events")

@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+
+from sahayak.conversations import channels
 
 
 def workspace(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +15,16 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
         return {}
     from sahayak.notifications.services import unread
 
-    return {"unread_notifications": lambda: unread(user).count()}
+    return {
+        "unread_notifications": lambda: unread(user).count(),
+        "channel_settings": _channel_settings,
+    }
+
+
+def _channel_settings() -> list[tuple[str, str, str]]:
+    """(label, address, url name) of each channel's settings page, for the managers' menu."""
+    return [
+        (str(channel.settings_label), reverse(channel.settings_url), channel.settings_url)
+        for channel in channels.channels()
+        if channel.settings_url
+    ]

@@ -10,22 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.db.models.functions import Substr
 from django.http import QueryDict
 
 from sahayak.accounts.models import User
-from sahayak.conversations.models import OPEN_STATUSES, Conversation, Direction, Message, Status
-from sahayak.conversations.permissions import visible_conversations
+from sahayak.conversations import queries
+from sahayak.conversations.models import OPEN_STATUSES, Direction, Message, Status
+from sahayak.conversations.queries import SORTS, capped_count
 from sahayak.conversations.services import tags_by_conversation
 from sahayak.ids import parse_id
-from sahayak.pagination import keyset_page
 
 VIEWS = ("unassigned", "mine", "all")
-SORTS = {"waiting": ["waiting_since", "id"], "newest": ["-id"], "oldest": ["id"]}
 PAGE_SIZE = 50
 PREVIEW_CHARS = 140
-COUNT_CAP = 999
 
 ROW_FIELDS = (
     "id",
@@ -40,6 +38,7 @@ ROW_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
     "team__name",
+    "reply_failed",
     "waiting_since",
     "last_message_at",
     "created_at",
@@ -55,6 +54,7 @@ class InboxFilter:
     inbox_id: int | None = None
     tag: str = ""
     priority: str = ""
+    reply_failed: bool = False
     sort: str = "waiting"
 
     @classmethod
@@ -74,6 +74,7 @@ class InboxFilter:
             inbox_id=parse_id(params.get("inbox")),
             tag=params.get("tag", "").strip().casefold()[:64],
             priority=params.get("priority", "")[:16],
+            reply_failed=params.get("failed") == "1",
             sort=params.get("sort", "waiting") if params.get("sort") in SORTS else "waiting",
         )
 
@@ -93,40 +94,32 @@ class InboxFilter:
             "inbox": self.inbox_id or "",
             "tag": self.tag,
             "priority": self.priority,
+            "failed": "1" if self.reply_failed else "",
             "sort": "" if self.sort == "waiting" else self.sort,
         }
         values.update(overrides)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
-
-def filtered(user: User, f: InboxFilter) -> QuerySet[Conversation]:
-    qs = visible_conversations(user).filter(merged_into__isnull=True)
-    if f.view == "unassigned":
-        qs = qs.filter(assignee__isnull=True)
-    elif f.view == "mine":
-        qs = qs.filter(assignee=user)
-    if f.statuses:
-        qs = qs.filter(status__in=f.statuses)
-    if f.team_id:
-        qs = qs.filter(team_id=f.team_id)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.inbox_id:
-        qs = qs.filter(inbox_id=f.inbox_id)
-    if f.priority:
-        qs = qs.filter(priority=f.priority)
-    if f.tag:
-        qs = qs.filter(tags__name=f.tag)
-    if f.sort == "waiting":
-        qs = qs.filter(waiting_since__isnull=False)
-    return qs
+    def for_user(self, user: User) -> queries.ConversationFilter:
+        return queries.ConversationFilter(
+            statuses=self.statuses,
+            unassigned=self.view == "unassigned",
+            assignee_id=user.pk if self.view == "mine" else None,
+            team_id=self.team_id,
+            channel=self.channel,
+            inbox_id=self.inbox_id,
+            tag=self.tag,
+            priority=self.priority,
+            reply_failed=self.reply_failed,
+            sort=self.sort,
+        )
 
 
 def page(
     user: User, f: InboxFilter, cursor: str | None, limit: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], str | None]:
-    rows, next_cursor = keyset_page(
-        filtered(user, f).values(*ROW_FIELDS), keys=SORTS[f.sort], cursor=cursor, limit=limit
+    rows, next_cursor = queries.page(
+        user, f.for_user(user), fields=ROW_FIELDS, cursor=cursor, limit=limit
     )
     return with_previews_and_tags(rows), next_cursor
 
@@ -163,14 +156,9 @@ def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def capped_count(qs: QuerySet[Any]) -> int:
-    """How many, counting no further than COUNT_CAP + 1 (cheap at a million rows)."""
-    return qs.order_by()[: COUNT_CAP + 1].count()
-
-
 def view_counts(user: User) -> dict[str, int]:
-    """Open conversations in the Unassigned and Mine views (capped)."""
+    """Open conversations in the Unassigned and Mine views (capped): what those views list."""
     return {
-        view: capped_count(filtered(user, InboxFilter(view=view, sort="newest")))
+        view: capped_count(queries.filtered(user, InboxFilter(view=view).for_user(user)))
         for view in ("unassigned", "mine")
     }

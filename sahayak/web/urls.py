@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, contacts, conversation, inbox, knowledge, mailboxes, search
+from .views import account, contacts, conversation, inbox, knowledge, search
 
 app_name = "web"
 
@@ -24,6 +24,11 @@ urlpatterns = [
         name="raw_email",
     ),
     path("c/<int:conversation_id>/reply/", conversation.post_reply, name="reply"),
+    path(
+        "c/<int:conversation_id>/m/<int:message_id>/retry/",
+        conversation.retry_reply,
+        name="retry",
+    ),
     path("c/<int:conversation_id>/update/", conversation.update_properties, name="update"),
     path("c/<int:conversation_id>/merge/", conversation.merge, name="merge"),
     path("c/<int:conversation_id>/link/", conversation.link, name="link"),
@@ -75,9 +80,6 @@ urlpatterns = [
         name="organization",
     ),
     path("profile/", account.profile, name="profile"),
-    path("settings/mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
-    path("settings/mailboxes/new/", mailboxes.mailbox_edit, name="mailbox_new"),
-    path("settings/mailboxes/<int:inbox_id>/", mailboxes.mailbox_edit, name="mailbox"),
     path("notifications/", account.notification_list, name="notifications"),
     path("notifications/read/", account.notifications_read, name="notifications_read"),
     path(

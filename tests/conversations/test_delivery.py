@@ -12,7 +12,7 @@ from django.utils import timezone
 from sahayak.conversations.delivery import backoff, deliver, requeue_due
 from sahayak.conversations.models import DeliveryStatus, Message
 from sahayak.conversations.pipeline import receive
-from sahayak.conversations.services import reply
+from sahayak.conversations.services import ConversationError, reply
 from tests.conftest import inbound
 
 pytestmark = pytest.mark.django_db
@@ -89,12 +89,29 @@ def test_unreachable_webhook_is_a_temporary_failure(api_inbox, admin):
     assert deliver(message.pk) == DeliveryStatus.RETRYING
 
 
-def test_unknown_channel_fails_permanently_with_reason(api_inbox, admin):
+def test_a_reply_on_an_unknown_channel_is_refused_and_stores_nothing(api_inbox, admin):
     conv = receive(inbound(api_inbox)).conversation
-    message = reply(conversation=conv, author=admin, text="hi", channel="carrier-pigeon")
+    with pytest.raises(ConversationError, match="carrier-pigeon"):
+        reply(conversation=conv, author=admin, text="hi", channel="carrier-pigeon")
+    assert not Message.objects.filter(conversation=conv, direction="out").exists()
+
+
+def test_a_queued_reply_whose_connector_is_gone_fails_permanently_with_reason(api_inbox, admin):
+    conv = receive(inbound(api_inbox)).conversation
+    message = Message.objects.create(
+        conversation=conv,
+        direction="out",
+        channel="carrier-pigeon",
+        author_user=admin,
+        text="hi",
+        delivery_status=DeliveryStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
     assert deliver(message.pk) == DeliveryStatus.FAILED
     message.refresh_from_db()
     assert "carrier-pigeon" in message.delivery_error
+    conv.refresh_from_db()
+    assert conv.reply_failed and conv.first_response_at is None
 
 
 def test_notes_are_never_delivered(conversation, admin, webhook_server):
@@ -139,9 +156,14 @@ def test_backoff_grows_and_is_capped():
     assert backoff(30) <= timedelta(seconds=3960)
 
 
-def test_reply_marks_first_response_and_stops_the_waiting_clock(conversation, admin):
+def test_a_sent_reply_marks_first_response_and_stops_the_waiting_clock(conversation, admin):
     assert conversation.waiting_since is not None
-    _reply(conversation, admin)
+    message = _reply(conversation, admin)
     conversation.refresh_from_db()
-    assert conversation.first_response_at is not None
+    # Queued is not answered: the customer still waits until the reply has gone out.
+    assert conversation.first_response_at is None and conversation.waiting_since is not None
+    assert deliver(message.pk) == DeliveryStatus.SENT
+    conversation.refresh_from_db()
+    message.refresh_from_db()
+    assert conversation.first_response_at == message.sent_at
     assert conversation.waiting_since is None and conversation.status == "open"

@@ -17,24 +17,29 @@ pytestmark = pytest.mark.django_db
 def test_first_message_opens_a_conversation_with_contact_and_event(
     api_inbox, django_capture_on_commit_callbacks
 ):
-    from sahayak.conversations.signals import message_received
+    from sahayak.conversations.events import EventKind, conversation_event
 
     seen = []
-    message_received.connect(
-        lambda **kw: seen.append(kw["message"].pk), weak=False, dispatch_uid="t"
+    conversation_event.connect(
+        lambda event, **kw: seen.append((event.kind, event.message and event.message.pk)),
+        weak=False,
+        dispatch_uid="t",
     )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             result = receive(inbound(api_inbox, subject="Parcel", external_id="m-1"))
     finally:
-        message_received.disconnect(dispatch_uid="t")
+        conversation_event.disconnect(dispatch_uid="t")
     conv = result.conversation
     assert result.created_conversation and not result.duplicate
     assert conv.subject == "Parcel" and conv.status == Status.NEW
     assert conv.contact.name == "Asha" and conv.language == "en"
     assert conv.waiting_since is not None and conv.team_id == api_inbox.team_id
     assert Event.objects.filter(conversation=conv, kind="created").exists()
-    assert seen == [result.message.pk]
+    assert seen == [
+        (EventKind.CREATED, None),
+        (EventKind.MESSAGE_RECEIVED, result.message.pk),
+    ]
 
 
 def test_same_external_id_twice_is_stored_once(api_inbox):

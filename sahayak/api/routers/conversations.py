@@ -24,9 +24,10 @@ from sahayak.api.schemas import (
     MessageOut,
     MessagePage,
     ReplyIn,
+    RetryIn,
 )
 from sahayak.contacts.models import Contact
-from sahayak.conversations import services
+from sahayak.conversations import queries, services
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Conversation, ConversationMerge, Event, Inbox, Message
 from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
@@ -34,8 +35,6 @@ from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.pagination import keyset_page
 
 router = Router(tags=["conversations"])
-
-SORTS = {"newest": ["-id"], "oldest": ["id"], "waiting": ["waiting_since", "id"]}
 
 
 ROW_FIELDS = (
@@ -56,6 +55,7 @@ ROW_FIELDS = (
     "last_message_at",
     "waiting_since",
     "first_response_at",
+    "reply_failed",
     "solved_at",
     "merged_into_id",
 )
@@ -103,35 +103,36 @@ def list_conversations(
     assignee_id: int | None = Query(None, ge=1, le=MAX_ID),
     unassigned: bool = False,
     team_id: int | None = Query(None, ge=1, le=MAX_ID),
-    channel: str | None = None,
+    channel: str | None = Query(None, max_length=32),
     inbox_id: int | None = Query(None, ge=1, le=MAX_ID),
-    tag: str | None = None,
+    tag: str | None = Query(None, max_length=64),
+    priority: str | None = Query(None, max_length=16),
     contact_id: int | None = Query(None, ge=1, le=MAX_ID),
+    reply_failed: bool = False,
     sort: str = Query("newest", pattern="^(newest|oldest|waiting)$"),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),
 ):
-    """Conversations the caller may see, filtered, in pages (pass ``next_cursor`` back)."""
-    qs = visible_conversations(current_user(request))
-    if status:
-        qs = qs.filter(status__in=status)
-    if unassigned:
-        qs = qs.filter(assignee__isnull=True)
-    elif assignee_id is not None:
-        qs = qs.filter(assignee_id=assignee_id)
-    filters = {
-        "team_id": team_id,
-        "channel": channel,
-        "inbox_id": inbox_id,
-        "contact_id": contact_id,
-    }
-    qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
-    if tag:
-        qs = qs.filter(tags__name=tag.strip().casefold())
-    if sort == "waiting":
-        qs = qs.filter(waiting_since__isnull=False)
-    rows, next_cursor = keyset_page(
-        qs.values(*ROW_FIELDS), keys=SORTS[sort], cursor=cursor, limit=limit
+    """Conversations the caller may see, filtered, in pages (pass ``next_cursor`` back).
+
+    Merged-away conversations are left out. ``sort=waiting`` lists those waiting for an
+    answer first (longest waiting first), then the others, newest first.
+    """
+    f = queries.ConversationFilter(
+        statuses=status or [],
+        unassigned=unassigned,
+        assignee_id=assignee_id,
+        team_id=team_id,
+        channel=channel or "",
+        inbox_id=inbox_id,
+        tag=tag or "",
+        priority=priority or "",
+        contact_id=contact_id,
+        reply_failed=reply_failed,
+        sort=sort,
+    )
+    rows, next_cursor = queries.page(
+        current_user(request), f, fields=ROW_FIELDS, cursor=cursor, limit=limit
     )
     return {"items": with_tags_and_contact(rows), "next_cursor": next_cursor}
 
@@ -321,6 +322,21 @@ def post_message(request: HttpRequest, conversation_id: int, payload: ReplyIn):
     except services.ConversationError as exc:
         raise HttpError(422, str(exc)) from exc
     return Status(201, message)
+
+
+@router.post(
+    "/{conversation_id}/messages/{message_id}/retry",
+    response={200: MessageOut, 404: Error, 422: Error},
+)
+def retry_message(request: HttpRequest, conversation_id: int, message_id: int, payload: RetryIn):
+    """Send a failed reply again (a new attempt), optionally on another channel."""
+    user = current_user(request)
+    conversation = conversation_for(user, conversation_id)
+    message = get_object_or_404(Message, pk=message_id, conversation=conversation)
+    try:
+        return services.retry_reply(message=message, actor=user, channel=payload.channel)
+    except services.ConversationError as exc:
+        raise HttpError(422, str(exc)) from exc
 
 
 @router.post("/{conversation_id}/merge", response={200: dict, 404: Error, 409: Error})

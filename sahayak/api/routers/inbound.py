@@ -1,11 +1,9 @@
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from sahayak.api.schemas import EmailInboundOut, Error, InboundIn, InboundOut
-from sahayak.connectors.email.inbound import MailDeferred, MailRejected, ingest
+from sahayak.api.schemas import Error, InboundIn, InboundOut
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.conversations.pipeline import receive
@@ -50,45 +48,3 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
         "duplicate": result.duplicate,
     }
     return Status((200 if result.duplicate else 201), body)
-
-
-@router.post(
-    "/email",
-    response={200: EmailInboundOut, 201: EmailInboundOut, 413: Error, 422: Error, 429: Error},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
-)
-def deliver_email(
-    request: HttpRequest, inbox_id: int | None = None, recipient: str = ""
-) -> HttpResponse | tuple[int, dict[str, object]]:
-    """Deliver one raw email (RFC 822 bytes as the body), e.g. from an MTA pipe or a mail
-    provider's inbound hook.
-
-    The mailbox is ``inbox_id`` or the one receiving at ``recipient`` (the envelope
-    recipient; ``+tag`` addresses carry reply tokens), else the message's own Delivered-To,
-    To and Cc. Answers 201 once stored, 200 for a redelivery (same Message-ID), 422 with
-    the reason for what will never be accepted, 429 with Retry-After for a sender over
-    the rate limit.
-    """
-    raw = request.read(settings.SAHAYAK_EMAIL_MAX_BYTES + 1)
-    inbox = None
-    if inbox_id is not None:
-        inbox = get_object_or_404(Inbox, pk=inbox_id, channel="email", is_active=True)
-    try:
-        outcome = ingest(raw, inbox=inbox, recipients=[recipient] if recipient else [])
-    except MailRejected as exc:
-        raise HttpError(413 if exc.smtp_status == 552 else 422, exc.reason) from exc
-    except MailDeferred as exc:
-        response = JsonResponse({"detail": exc.reason}, status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    body = {
-        "status": outcome.status,
-        "message_id": outcome.message_id,
-        "conversation_id": outcome.conversation_id,
-    }
-    return Status(201 if outcome.status == "stored" else 200, body)

@@ -16,7 +16,12 @@ import time
 import httpx
 from django.conf import settings
 
-from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
+from sahayak.conversations.channels import (
+    ChannelAdapter,
+    DeliveryError,
+    OutboundMessage,
+    SendResult,
+)
 
 SIGNATURE_HEADER = "X-Sahayak-Signature"
 TIMESTAMP_HEADER = "X-Sahayak-Timestamp"

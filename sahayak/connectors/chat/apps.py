@@ -1,12 +1,30 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
     name = "sahayak.connectors.chat"
     label = "chat"
-    verbose_name = "Live chat"
+    verbose_name = _("Live chat")
 
     def ready(self) -> None:
-        from . import live
+        from sahayak.contacts.identities import register_identity_kind
+        from sahayak.conversations import channels
 
-        live.connect()
+        register_identity_kind("chat", _("Chat visitor"), "opaque")
+        channels.register(
+            channels.Channel(
+                kind="chat",
+                label=_("Chat"),
+                adapter="sahayak.connectors.chat.outbound.ChatAdapter",
+                identity_kinds=("chat",),
+                icon="M4 5h16v11H9l-5 4z",
+                capabilities=channels.Capabilities(
+                    messaging=True,
+                    read_receipts=True,
+                    max_attachment_bytes=settings.SAHAYAK_CHAT_UPLOAD_BYTES,
+                ),
+                app=self.name,
+            )
+        )

@@ -22,7 +22,3 @@ def push(public_ids: Iterable[str], payload: dict[str, Any]) -> None:
     """Send ``payload`` (a widget event) to every socket of these visitors."""
     for public_id in public_ids:
         group_send(visitor_group(public_id), {"type": "visitor.push", "payload": payload})
-
-
-def connect() -> None:
-    """Nothing to wire at start-up yet: kept so the app's ready() has one place to grow."""

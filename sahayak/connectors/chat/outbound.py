@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
-from django.utils.translation import gettext as _
-
-from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
-from sahayak.connectors.registry import UnknownChannel, get_adapter
-from sahayak.conversations.models import Inbox, Message
+from sahayak.connectors.email.outbound import send_by_email
+from sahayak.conversations.channels import ChannelAdapter, OutboundMessage, SendResult
+from sahayak.conversations.models import Message
 
 from . import live, services
 from .config import chat_settings
@@ -40,39 +35,7 @@ class ChatAdapter(ChannelAdapter):
                 else services.contact_email(conversation.contact_id)
             )
             if address:
-                return self._by_email(message, address)
+                return send_by_email(message, address=address)
         for session in sessions:
             live.push([session.public_id], services.serialize(session, stored))
         return SendResult()
-
-    def _by_email(self, message: OutboundMessage, address: str) -> SendResult:
-        """The visitor has gone: the conversation continues by email (replies thread back
-        by the reply token into the same conversation)."""
-        try:
-            email = get_adapter("email")
-        except UnknownChannel:
-            raise DeliveryError(_("No email channel is set up."), permanent=True) from None
-        return email.send(
-            replace(
-                message,
-                inbox_config=_sending_mailbox(message.inbox_config),
-                recipients={**message.recipients, "email": [address]},
-            )
-        )
-
-
-def _sending_mailbox(chat_config: dict[str, Any]) -> dict[str, Any]:
-    if chat_config.get("address"):
-        return chat_config
-    mailbox = (
-        Inbox.objects.filter(channel="email", is_active=True)
-        .order_by("id")
-        .values_list("config", flat=True)
-        .first()
-    )
-    if not mailbox:
-        raise DeliveryError(
-            _("The visitor has left and no mailbox is set up to answer by email."),
-            permanent=True,
-        )
-    return dict(mailbox)

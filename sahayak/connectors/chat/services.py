@@ -28,6 +28,7 @@ from sahayak.accounts.models import Role, User
 from sahayak.contacts.identities import normalize_email
 from sahayak.contacts.models import Contact, Identity
 from sahayak.contacts.services import add_identity, find_contact, merge_contacts
+from sahayak.conversations.events import EventKind, record
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage
 from sahayak.conversations.models import (
     Attachment,
@@ -38,7 +39,6 @@ from sahayak.conversations.models import (
     Message,
 )
 from sahayak.conversations.pipeline import ReceiveResult, receive
-from sahayak.conversations.signals import delivery_status_changed
 from sahayak.ratelimit import exceeded
 
 from .config import identity_secret
@@ -339,6 +339,7 @@ def mark_read(session: ChatSession, up_to: int) -> int:
             id__lte=up_to,
             delivery_status__in=(DeliveryStatus.SENT, DeliveryStatus.DELIVERED),
         )
+        .select_related("conversation")
         .order_by("-id")[:50]
     )
     if not unread:
@@ -347,8 +348,15 @@ def mark_read(session: ChatSession, up_to: int) -> int:
         delivery_status=DeliveryStatus.READ
     )
     for message in unread[:5]:  # the agent's view refreshes these; older ones on reload
-        message.delivery_status = DeliveryStatus.READ
-        delivery_status_changed.send(sender=None, message=message)
+        old, message.delivery_status = message.delivery_status, DeliveryStatus.READ
+        record(
+            EventKind.DELIVERY_STATUS,
+            message.conversation,
+            old=old,
+            new=DeliveryStatus.READ,
+            message=message,
+            persist=False,
+        )
     return len(unread)
 
 

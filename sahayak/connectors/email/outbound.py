@@ -11,8 +11,10 @@ import hashlib
 import hmac
 import smtplib
 import ssl
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
@@ -21,7 +23,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
+from sahayak.conversations.channels import (
+    ChannelAdapter,
+    DeliveryError,
+    OutboundMessage,
+    SendResult,
+)
+from sahayak.conversations.models import Inbox
 
 from .mailboxes import ServerSettings
 from .thread_ids import reply_token, with_number
@@ -162,3 +170,32 @@ class EmailAdapter(ChannelAdapter):
         mime, our_id, to = build_email(message)
         send_mime(relay_for(message.inbox_config), mime, str(message.inbox_config["address"]), to)
         return SendResult(external_id=our_id)
+
+
+def sending_mailbox(config: dict[str, Any]) -> dict[str, Any]:
+    """The mailbox a reply from another channel goes out of: the inbox's own sending
+    address if it has one, else the first active email inbox with an address."""
+    if "@" in str(config.get("address", "")):
+        return config
+    for mailbox in (
+        Inbox.objects.filter(channel="email", is_active=True)
+        .order_by("id")
+        .values_list("config", flat=True)
+    ):
+        if "@" in str((mailbox or {}).get("address", "")):
+            return dict(mailbox)
+    raise DeliveryError(
+        _("This reply goes out by email, and no mailbox with a sending address is set up."),
+        permanent=True,
+    )
+
+
+def send_by_email(message: OutboundMessage, *, address: str = "") -> SendResult:
+    """Deliver a reply of another channel (web form, portal, a chat visitor who left) by
+    email, to ``address`` or the customer's first email address."""
+    recipients = {**message.recipients, "email": [address]} if address else message.recipients
+    if not recipients.get("email"):
+        raise DeliveryError(_("The customer left no email address."), permanent=True)
+    return EmailAdapter().send(
+        replace(message, inbox_config=sending_mailbox(message.inbox_config), recipients=recipients)
+    )

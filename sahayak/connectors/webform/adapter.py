@@ -1,24 +1,13 @@
-"""Web form conversations are answered by email, through the email channel's adapter."""
+"""Web form conversations are answered by email, from the first mailbox with an address."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
-from sahayak.connectors.base import ChannelAdapter, DeliveryError, OutboundMessage, SendResult
-from sahayak.connectors.registry import UnknownChannel, get_adapter
+from sahayak.connectors.email.outbound import send_by_email
+from sahayak.conversations.channels import ChannelAdapter, OutboundMessage, SendResult
 
 
 class WebFormAdapter(ChannelAdapter):
     kind = "webform"
 
     def send(self, message: OutboundMessage) -> SendResult:
-        if not message.recipients.get("email"):
-            raise DeliveryError(_("The customer left no email address."), permanent=True)
-        try:
-            email = get_adapter("email")
-        except UnknownChannel:
-            raise DeliveryError(
-                _("Replies to web form requests go out by email, and no email channel is set up."),
-                permanent=True,
-            ) from None
-        return email.send(message)
+        return send_by_email(message)

@@ -14,27 +14,27 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
 
-from sahayak.conversations.delivery import requeue_due
+from sahayak.conversations import periodic
 
 logger = logging.getLogger("sahayak.worker")
 
 
-PRUNE_EVERY = 3600.0
+def prune_task_results() -> None:
+    """Finished task records older than a week (the messages keep their own status)."""
+    call_command("prune_db_task_results", queue_name="*", min_age_days=7, verbosity=0)
+
+
+periodic.register("prune-task-results", prune_task_results, every_seconds=3600)
 
 
 def sweep_forever(interval: float, stop: threading.Event) -> None:
-    """Re-enqueue deliveries whose task was lost (e.g. a worker killed mid-send), and
-    prune finished task records now and then (the messages keep their own status)."""
-    last_prune = 0.0
+    """Run the registered periodic jobs (see ``sahayak.conversations.periodic``)."""
     while not stop.wait(interval):
         try:
             close_old_connections()
-            count = requeue_due()
-            if count:
-                logger.info("re-enqueued %d overdue deliveries", count)
-            if time.monotonic() - last_prune > PRUNE_EVERY:
-                call_command("prune_db_task_results", queue_name="*", min_age_days=7, verbosity=0)
-                last_prune = time.monotonic()
+            for name, result in periodic.run_due().items():
+                if isinstance(result, int) and result:
+                    logger.info("%s: %d", name, result)
         except Exception:
             logger.exception("worker sweep failed")
         finally:
@@ -46,7 +46,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=0.5, help="Queue poll interval (s)")
-        parser.add_argument("--sweep", type=float, default=30.0, help="Sweeper interval (s)")
+        parser.add_argument(
+            "--sweep", type=float, default=5.0, help="How often periodic jobs are checked (s)"
+        )
         parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit")
 
     def handle(self, *args: Any, interval: float, sweep: float, batch: bool, **opts: Any) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from sahayak.contacts import services as contact_services
 from sahayak.contacts.identities import normalize_address
-from sahayak.contacts.models import Contact, ContactMerge, Identity, IdentityKind, Organization
+from sahayak.contacts.models import Contact, ContactMerge, Identity, Organization
 from sahayak.conversations.permissions import visible_conversations
 from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
@@ -30,7 +30,7 @@ def search_contacts(q: str) -> QuerySet[Contact]:
     if not q:
         return qs
     addresses = {q.casefold()}
-    for kind in (IdentityKind.EMAIL, IdentityKind.PHONE):
+    for kind in ("email", "phone"):
         try:
             addresses.add(normalize_address(kind, q))
         except ValueError:

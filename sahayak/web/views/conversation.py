@@ -20,6 +20,7 @@ from sahayak.conversations.models import (
     Attachment,
     Conversation,
     ConversationMerge,
+    DeliveryStatus,
     Event,
     Message,
     Priority,
@@ -30,6 +31,7 @@ from sahayak.ids import parse_id
 from sahayak.knowledge.articles import linked_to
 from sahayak.knowledge.help_center import conversation_locale
 
+from ..activity import describe
 from ..customer import customer_panel
 from .common import active_agents, agent, conversation_for, is_htmx, login_required
 
@@ -90,10 +92,12 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
     context.update(
         timeline=timeline,
         has_older=has_older,
-        events=list(
-            Event.objects.filter(conversation=conversation)
-            .select_related("actor")
-            .order_by("-id")[:EVENTS_SHOWN]
+        events=describe(
+            list(
+                Event.objects.filter(conversation=conversation)
+                .select_related("actor")
+                .order_by("-id")[:EVENTS_SHOWN]
+            )
         ),
         open_merges=list(
             ConversationMerge.objects.filter(target=conversation, undone_at__isnull=True)
@@ -109,18 +113,30 @@ def timeline_after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Messages newer than ``after`` (the browser appends the ones it does not have)."""
     conversation = conversation_for(request, conversation_id)
     qs = _messages(conversation.pk).filter(id__gt=parse_id(request.GET.get("after")) or 0)
+    timeline = list(qs.order_by("id")[:TIMELINE_PAGE])
     return render(
         request,
         "web/partials/messages.html",
-        {"timeline": list(qs.order_by("id")[:TIMELINE_PAGE]), "c": conversation},
+        {"timeline": timeline, "c": conversation, **_retry_context(conversation, timeline)},
     )
+
+
+def _retry_context(conversation: Conversation, shown: list[Message]) -> dict[str, Any]:
+    """The channels a failed reply among ``shown`` can be sent again on (none to retry: {})."""
+    if not any(m.delivery_status == DeliveryStatus.FAILED for m in shown):
+        return {}
+    return {"reply_channels": services.reply_channels(conversation)}
 
 
 @login_required
 def message_fragment(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     conversation = conversation_for(request, conversation_id)
     message = get_object_or_404(_messages(conversation.pk), pk=message_id)
-    return render(request, "web/partials/message.html", {"m": message, "c": conversation})
+    return render(
+        request,
+        "web/partials/message.html",
+        {"m": message, "c": conversation, **_retry_context(conversation, [message])},
+    )
 
 
 @login_required
@@ -143,24 +159,28 @@ def _done(request: HttpRequest, conversation: Conversation, event: str = "") -> 
 def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = agent(request)
     conversation = conversation_for(request, conversation_id)
-    note = request.POST.get("kind") == "note"
-    # A note is never sent, so it stays on the conversation's channel.
-    channel = conversation.channel if note else request.POST.get("channel") or conversation.channel
-    if not note:
-        allowed = services.reply_channels(
-            conversation, conversation.contact.identities.values_list("kind", flat=True)
-        )
-        if channel not in allowed:
-            return _fail(
-                request, conversation, _("The customer cannot be reached on that channel.")
-            )
     try:
         services.reply(
             conversation=conversation,
             author=user,
             text=request.POST.get("text", ""),
-            note=note,
-            channel=channel,
+            note=request.POST.get("kind") == "note",
+            channel=request.POST.get("channel") or None,
+        )
+    except services.ConversationError as exc:
+        return _fail(request, conversation, str(exc))
+    return _done(request, conversation, "sahayak:timeline")
+
+
+@login_required
+@require_POST
+def retry_reply(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """Send a failed reply again, on its channel or on another the customer has."""
+    conversation = conversation_for(request, conversation_id)
+    message = get_object_or_404(Message, pk=message_id, conversation=conversation)
+    try:
+        services.retry_reply(
+            message=message, actor=agent(request), channel=request.POST.get("channel") or None
         )
     except services.ConversationError as exc:
         return _fail(request, conversation, str(exc))

@@ -1,4 +1,4 @@
-"""The mailbox settings form: fields of ``connectors.email.mailboxes.MailboxSettings``."""
+"""The mailbox settings form: fields of ``mailboxes.MailboxSettings``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sahayak.accounts.models import Team
-from sahayak.connectors.email.mailboxes import MailboxSettings, ServerSettings
+
+from .mailboxes import MailboxSettings, ServerSettings
 
 SECURITY = [("ssl", _("TLS (SSL)")), ("starttls", "STARTTLS"), ("none", _("None"))]
 

@@ -1,4 +1,4 @@
-"""Mailbox settings (supervisors and admins): addresses, team, threading, IMAP and SMTP."""
+"""Workspace pages for mailbox settings (supervisors and admins): addresses, team, threading, IMAP and SMTP."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from sahayak.connectors.email.mailboxes import (
-    CHANNEL,
-    MailboxError,
-    MailboxSettings,
-    save_mailbox,
-    settings_of,
-)
 from sahayak.conversations.models import Inbox
+from sahayak.web.views.common import agent, login_required
 
-from ..mailbox_forms import MailboxForm
-from .common import agent, login_required
+from .forms import MailboxForm
+from .mailboxes import CHANNEL, MailboxError, MailboxSettings, save_mailbox, settings_of
 
 
 def _manager(request: HttpRequest) -> None:
@@ -31,7 +25,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
     _manager(request)
     inboxes = Inbox.objects.filter(channel=CHANNEL).select_related("team").order_by("name")
     rows = [(inbox, settings_of(inbox)) for inbox in inboxes]
-    return render(request, "web/mailboxes.html", {"rows": rows})
+    return render(request, "email/mailboxes.html", {"rows": rows})
 
 
 @login_required
@@ -47,6 +41,6 @@ def mailbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespo
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Mailbox %(name)s saved.") % {"name": saved.name})
-            return redirect("web:mailboxes")
+            return redirect("email:mailboxes")
     status = 422 if request.method == "POST" else 200
-    return render(request, "web/mailbox_form.html", {"form": form, "inbox": inbox}, status=status)
+    return render(request, "email/mailbox_form.html", {"form": form, "inbox": inbox}, status=status)

@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class ConnectorsConfig(AppConfig):
-    name = "sahayak.connectors"
-    label = "connectors"
-    verbose_name = _("Channels")

@@ -1,0 +1,13 @@
+"""The workspace's mailbox settings pages (mounted at /settings/mailboxes/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "email"
+
+urlpatterns = [
+    path("", views.mailbox_list, name="mailboxes"),
+    path("new/", views.mailbox_edit, name="mailbox_new"),
+    path("<int:inbox_id>/", views.mailbox_edit, name="mailbox"),
+]

@@ -1,0 +1,134 @@
+"""Typed domain events: every change to a conversation is recorded and announced here.
+
+``record()`` is the one way a change becomes known: it writes the ``Event`` row (kind,
+actor, old -> new) in the caller's transaction and sends ``conversation_event`` once that
+transaction has committed (never for a rollback). Routing, SLAs, automation, surveys,
+analytics, notifications, webhooks and indexing listen to that one signal; the core calls
+none of them.
+
+Messages are their own record: a received message, a queued reply or a note is announced
+(``persist=False``) but not written twice; delivery outcomes (sent, failed, a report from
+the far end) are recorded, since they change what the conversation is waiting for.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.dispatch import Signal
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from sahayak.accounts.models import User
+
+    from .models import Conversation, Event, Message
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Conversation opened")
+    MESSAGE_RECEIVED = "message_received", _("Customer wrote")
+    REPLY_QUEUED = "reply_queued", _("Reply written")
+    NOTE_ADDED = "note_added", _("Internal note")
+    REPLY_SENT = "reply_sent", _("Reply sent")
+    REPLY_FAILED = "reply_failed", _("Reply failed")
+    REPLY_RETRIED = "reply_retried", _("Reply sent again")
+    DELIVERY_STATUS = "delivery_status", _("Delivery status")
+    DELIVERY_REPORT = "delivery_report", _("Delivery report")
+    STATUS = "status", _("Status")
+    PRIORITY = "priority", _("Priority")
+    ASSIGNEE = "assignee", _("Assignee")
+    TEAM = "team", _("Team")
+    TAGS = "tags", _("Tags")
+    CUSTOM_FIELDS = "custom_fields", _("Custom fields")
+    MERGED_INTO = "merged_into", _("Merged into another conversation")
+    MERGED_FROM = "merged_from", _("Another conversation merged in")
+    MERGE_UNDONE = "merge_undone", _("Merge undone")
+    LINKED = "linked", _("Linked")
+    UNLINKED = "unlinked", _("Unlinked")
+    CONTACT_CHANGED = "contact_changed", _("Customer merged")
+
+
+# Kinds whose record is the message itself (announced, not written as an Event row).
+MESSAGE_KINDS = frozenset(
+    {EventKind.MESSAGE_RECEIVED, EventKind.REPLY_QUEUED, EventKind.NOTE_ADDED}
+)
+DELIVERY_KINDS = frozenset(
+    {
+        EventKind.REPLY_SENT,
+        EventKind.REPLY_FAILED,
+        EventKind.DELIVERY_STATUS,
+        EventKind.DELIVERY_REPORT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """What listeners receive (``conversation_event``'s ``event`` argument)."""
+
+    kind: EventKind
+    conversation: Conversation
+    actor: User | None = None
+    old: Any = None
+    new: Any = None
+    message: Message | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    # The stored row (None for announced-only kinds).
+    row: Event | None = None
+
+
+logger = logging.getLogger(__name__)
+
+# kwargs: event (DomainEvent)
+conversation_event = Signal()
+
+
+def record(
+    kind: EventKind,
+    conversation: Conversation,
+    *,
+    actor: User | None = None,
+    old: Any = None,
+    new: Any = None,
+    message: Message | None = None,
+    persist: bool = True,
+    **data: Any,
+) -> DomainEvent:
+    """Write the Event row (unless ``persist`` is False) and announce it after commit."""
+    from .models import Event
+
+    row = None
+    if persist:
+        stored: dict[str, Any] = {"from": old, "to": new} if (old, new) != (None, None) else {}
+        if message is not None:
+            stored["message"] = message.pk
+        row = Event.objects.create(
+            conversation=conversation, actor=actor, kind=kind, data={**stored, **data}
+        )
+    event = DomainEvent(kind, conversation, actor, old, new, message, data, row)
+    transaction.on_commit(lambda: _announce(event))
+    return event
+
+
+def _announce(event: DomainEvent) -> None:
+    """Every listener hears the event; one that fails is logged and does not stop the rest."""
+    for receiver, result in conversation_event.send_robust(sender=EventKind, event=event):
+        if isinstance(result, Exception):
+            logger.error(
+                "listener %r failed on %s of conversation %s",
+                receiver,
+                event.kind,
+                event.conversation.pk,
+                exc_info=result,
+            )
+
+
+def label(kind: str) -> str:
+    """An event kind in the viewer's language (the raw kind if it is not one any more)."""
+    try:
+        return str(EventKind(kind).label)
+    except ValueError:
+        return kind
