@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SMTP_PORT ?= 2525
 
 .PHONY: run test lint typecheck pytest fuzz clean
 
@@ -17,8 +18,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/sahayak migrate --noinput -v0
-	$(BIN)/sahayak demo
-	$(BIN)/sahayak serve --host $(HOST) --port $(PORT)
+	$(BIN)/sahayak demo --host $(HOST) --port $(PORT) --smtp-port $(SMTP_PORT)
+	$(BIN)/sahayak serve --host $(HOST) --port $(PORT) --smtp-port $(SMTP_PORT)
 
 test: lint typecheck pytest
 

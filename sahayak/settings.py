@@ -203,6 +203,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["sahayak.accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -277,7 +278,9 @@ SAHAYAK_EMAIL_SENDER_RATE = env_int("SAHAYAK_EMAIL_SENDER_RATE", 120)
 SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL = env_int("SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL", 3600)
 # The relay for outbound mail unless a mailbox sets its own:
 # smtp://user:password@host:587?security=starttls (security: starttls, ssl or none).
-SAHAYAK_SMTP_URL = os.environ.get("SAHAYAK_SMTP_URL", "smtp://127.0.0.1:25?security=none")
+# Unset: nothing leaves the machine; mail is kept in the outbox below (Mailboxes -> Sent mail).
+SAHAYAK_SMTP_URL = os.environ.get("SAHAYAK_SMTP_URL", "")
+SAHAYAK_OUTBOX_DIR = os.environ.get("SAHAYAK_OUTBOX_DIR", str(DATA_DIR / "sent-mail"))
 # The name the built-in SMTP listener greets with.
 SAHAYAK_SMTP_HOSTNAME = os.environ.get("SAHAYAK_SMTP_HOSTNAME", "localhost")
 SAHAYAK_SMTP_TIMEOUT = float(os.environ.get("SAHAYAK_SMTP_TIMEOUT", "30"))

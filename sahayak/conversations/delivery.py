@@ -123,7 +123,8 @@ def counts_as_answer(message: Message) -> bool:
 
 def _answered(message: Message) -> Conversation:
     """A reply reached the customer: the first response (if it is one), the waiting clock
-    stops unless the customer wrote again after it, a new conversation becomes open."""
+    stops (or restarts at the customer's next message if they wrote again after it was
+    written), a new conversation becomes open."""
     conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
     sent_at = message.sent_at
     assert sent_at is not None
@@ -138,9 +139,17 @@ def _answered(message: Message) -> Conversation:
         if conversation.first_response_at is None:
             conversation.first_response_at = sent_at
             fields.append("first_response_at")
-        waiting = conversation.waiting_since
-        if waiting is not None and waiting <= message.created_at:
-            conversation.waiting_since = None
+        # Waiting since the customer's first message after this reply, if they wrote again.
+        later = (
+            Message.objects.filter(
+                conversation_id=conversation.pk, direction=Direction.INBOUND, id__gt=message.pk
+            )
+            .order_by("id")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if conversation.waiting_since != later:
+            conversation.waiting_since = later
             fields.append("waiting_since")
         if conversation.status == Status.NEW:
             conversation.status = Status.OPEN

@@ -31,6 +31,7 @@ from sahayak.conversations.channels import (
 )
 from sahayak.conversations.models import Inbox
 
+from . import outbox
 from .mailboxes import ServerSettings
 from .thread_ids import reply_token, with_number
 
@@ -122,15 +123,22 @@ def _render(message: OutboundMessage) -> tuple[str, str]:
     return text, html
 
 
-def relay_for(config: dict[str, object]) -> ServerSettings:
+def relay_for(config: dict[str, object]) -> ServerSettings | None:
+    """The mailbox's own relay, else ``SAHAYAK_SMTP_URL``; None: keep mail in the outbox."""
     own = config.get("smtp")
     if isinstance(own, dict) and own.get("host"):
         return ServerSettings(**own)
+    if not settings.SAHAYAK_SMTP_URL:
+        return None
     return parse_smtp_url(settings.SAHAYAK_SMTP_URL)
 
 
-def send_mime(relay: ServerSettings, mime: EmailMessage, sender: str, to: str) -> None:
-    """One SMTP transaction; raises DeliveryError(permanent=...) on failure."""
+def send_mime(relay: ServerSettings | None, mime: EmailMessage, sender: str, to: str) -> None:
+    """One SMTP transaction (or, with no relay, into the local outbox); raises
+    DeliveryError(permanent=...) on failure."""
+    if relay is None:
+        outbox.keep(mime, sender, to)
+        return
     timeout = settings.SAHAYAK_SMTP_TIMEOUT
     try:
         client: smtplib.SMTP

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.mailbox_list, name="mailboxes"),
     path("new/", views.mailbox_edit, name="mailbox_new"),
     path("<int:inbox_id>/", views.mailbox_edit, name="mailbox"),
+    path("sent/", views.sent_mail, name="sent_mail"),
+    path("sent/<str:key>/", views.sent_mail_message, name="sent_mail_message"),
 ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from sahayak.conversations.models import Inbox
 from sahayak.web.views.common import agent, login_required
 
+from . import outbox
 from .forms import MailboxForm
 from .mailboxes import CHANNEL, MailboxError, MailboxSettings, save_mailbox, settings_of
 
@@ -44,3 +46,23 @@ def mailbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespo
             return redirect("email:mailboxes")
     status = 422 if request.method == "POST" else 200
     return render(request, "email/mailbox_form.html", {"form": form, "inbox": inbox}, status=status)
+
+
+@login_required
+def sent_mail(request: HttpRequest) -> HttpResponse:
+    """What would have been sent, while no relay is configured (the newest first)."""
+    _manager(request)
+    return render(
+        request,
+        "email/sent_mail.html",
+        {"mails": outbox.recent(), "relay": bool(settings.SAHAYAK_SMTP_URL)},
+    )
+
+
+@login_required
+def sent_mail_message(request: HttpRequest, key: str) -> HttpResponse:
+    _manager(request)
+    mail = outbox.read(key)
+    if mail is None:
+        raise Http404(_("No such message in the outbox."))
+    return render(request, "email/sent_mail_message.html", {"mail": mail})

@@ -6,13 +6,14 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 PR_SET_PDEATHSIG = 1
@@ -75,6 +76,8 @@ class Command(BaseCommand):
                 "Note: without REDIS_URL each web process has its own live-update channel; "
                 "agents on different processes will not see each other's changes live."
             )
+        if smtp_port:
+            _check_free(host, smtp_port)
         children = []
         if not no_worker:
             children.append(_spawn("worker"))
@@ -85,6 +88,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
         if smtp_port:
             self.stdout.write(f"Mail to the mailboxes is received on smtp://{host}:{smtp_port}")
+        if not settings.SAHAYAK_SMTP_URL:
+            self.stdout.write(
+                "Outbound mail is kept in the local outbox (no SAHAYAK_SMTP_URL): "
+                f"http://{host}:{port}/settings/mailboxes/sent/"
+            )
         try:
             uvicorn.run(
                 "sahayak.asgi:application",
@@ -106,6 +114,19 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse to start without the mail listener a user expects (a port already taken)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"The SMTP port {host}:{port} is not available ({exc.strerror}). Choose "
+                "another with --smtp-port (make run SMTP_PORT=...), or --smtp-port 0 to "
+                "run without a mail listener."
+            ) from exc
 
 
 def _spawn(*command: str) -> subprocess.Popen[bytes]:
