@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check sahayak tests bench
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy sahayak/contacts sahayak/conversations sahayak/connectors sahayak/accounts sahayak/realtime sahayak/notifications sahayak/knowledge sahayak/portal
+	$(BIN)/mypy sahayak
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest -q

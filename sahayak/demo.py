@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -352,7 +352,7 @@ def _user(username: str, email: str, full: str, role: str, superuser: bool = Fal
     return user
 
 
-def _order(ref: str, email: str, name: str, rng: random.Random, now: object) -> None:
+def _order(ref: str, email: str, name: str, rng: random.Random, now: datetime) -> None:
     from sahayak.contacts.services import resolve_contact
 
     contact, _c = resolve_contact(kind="email", address=email, name=name)
@@ -362,7 +362,7 @@ def _order(ref: str, email: str, name: str, rng: random.Random, now: object) -> 
             external_ref=ref,
             amount=Decimal(rng.randint(500, 50000)) / 100,
             currency=rng.choice(["EUR", "INR", "GBP"]),
-            ordered_at=now - timedelta(days=rng.randint(1, 200)),  # type: ignore[operator]
+            ordered_at=now - timedelta(days=rng.randint(1, 200)),
             status=rng.choice(["paid", "shipped", "delivered", "refunded"]),
             items=[
                 {
@@ -382,7 +382,7 @@ def _conversation(
     phone: str,
     rng: random.Random,
     orders: list[str],
-    now: object,
+    now: datetime,
     agents: list[User],
     n: int,
     billing: Team,
@@ -415,9 +415,9 @@ def _conversation(
     conversation.__class__.objects.filter(pk=conversation.pk).update(
         created_at=now - age,
         last_message_at=now - age,
-        waiting_since=now - age,  # type: ignore[operator]
+        waiting_since=now - age,
     )
-    Message.objects.filter(pk=result.message.pk).update(created_at=now - age)  # type: ignore[operator]
+    Message.objects.filter(pk=result.message.pk).update(created_at=now - age)
     if "refund" in subject.lower() or rng.random() < 0.15:
         conversation.team = billing if rng.random() < 0.8 else vip
         conversation.save(update_fields=["team"])
@@ -432,10 +432,10 @@ def _conversation(
             author_user=agent,
             text=REPLIES[lang],
             delivery_status=DeliveryStatus.SENT,
-            sent_at=now - age / 2,  # type: ignore[operator]
+            sent_at=now - age / 2,
         )
         Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND).update(
-            created_at=now - age / 2  # type: ignore[operator]
+            created_at=now - age / 2
         )
         conversation.refresh_from_db()
         conversation.first_response_at = conversation.created_at + timedelta(

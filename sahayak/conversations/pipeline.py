@@ -294,12 +294,13 @@ def _open_conversation(
         last_message_at=now,
         waiting_since=now,
     )
-    data = {"channel": inbound.channel}
     follows = inbound.metadata.get("follows_conversation")
     if follows:
         conversation.related.add(follows)
-        data["follows"] = follows
-    record(EventKind.CREATED, conversation, old=None, new=Status.NEW, **data)
+    extra = {"follows": follows} if follows else {}
+    record(
+        EventKind.CREATED, conversation, old=None, new=Status.NEW, channel=inbound.channel, **extra
+    )
     return conversation
 
 

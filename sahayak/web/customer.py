@@ -50,11 +50,11 @@ def customer_panel(
     others = (
         visible_conversations(user)
         .filter(contact=contact)
-        .exclude(pk=exclude_conversation)
+        .exclude(pk=exclude_conversation or 0)
         .order_by("-id")
         .values("id", "subject", "status", "channel", "created_at", "last_message_at")
     )
-    conversations = list(others[: CONVERSATIONS_SHOWN + 1])
+    conversations = [dict(row) for row in others[: CONVERSATIONS_SHOWN + 1]]
     return CustomerPanel(
         contact=contact,
         identities=identities,

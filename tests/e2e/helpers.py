@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +51,25 @@ def prepare_env(tmp_path: Path, name: str) -> dict[str, str]:
         import psycopg
 
         root = env["DATABASE_URL"].rsplit("/", 1)[0]
+        # Unique to this run, dropped when the test process ends: runs sharing a server
+        # never touch each other's databases, and none is left behind.
+        name = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(root + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {name}")
+        atexit.register(_drop_database, root, name)
         env["DATABASE_URL"] = f"{root}/{name}"
     sahayak(["migrate", "-v0"], env)
     return env
+
+
+def _drop_database(root: str, name: str) -> None:
+    import psycopg
+
+    with (
+        contextlib.suppress(psycopg.Error),
+        psycopg.connect(root + "/postgres", autocommit=True) as conn,
+    ):
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:

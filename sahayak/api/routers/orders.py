@@ -46,7 +46,7 @@ def put_order(request: HttpRequest, payload: OrderIn):
 def import_orders(request: HttpRequest, file: UploadedFile = File(...)):  # noqa: B008
     """CSV import: external_ref, email or phone, name, amount, currency, ordered_at, status, items."""
     try:
-        text = io.TextIOWrapper(file.file, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(file.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         report = import_orders_csv(text)
     except UnicodeDecodeError as exc:
         raise HttpError(400, "The CSV file must be UTF-8 encoded.") from exc

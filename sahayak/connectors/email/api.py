@@ -89,7 +89,7 @@ def update_mailbox(request: HttpRequest, inbox_id: int, payload: MailboxIn):
 )
 def deliver_email(
     request: HttpRequest, inbox_id: int | None = None, recipient: str = ""
-) -> HttpResponse | tuple[int, dict[str, object]]:
+) -> HttpResponse | Status[dict[str, object]]:
     """Deliver one raw email (RFC 822 bytes as the body), e.g. from an MTA pipe or a mail
     provider's inbound hook.
 
@@ -111,7 +111,7 @@ def deliver_email(
         response = JsonResponse({"detail": exc.reason}, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    body = {
+    body: dict[str, object] = {
         "status": outcome.status,
         "message_id": outcome.message_id,
         "conversation_id": outcome.conversation_id,
