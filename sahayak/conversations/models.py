@@ -128,10 +128,6 @@ class Conversation(models.Model):
     def number(self) -> int:
         return self.pk
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
 
 class Direction(models.TextChoices):
     INBOUND = "in", _("From customer")

@@ -32,10 +32,6 @@ def register(name: str, func: Callable[[], Any], *, every_seconds: float) -> Non
     _jobs[name] = Job(name, func, every_seconds)
 
 
-def jobs() -> list[Job]:
-    return list(_jobs.values())
-
-
 def run_due(now: float | None = None) -> dict[str, Any]:
     """Run every job whose time has come; returns what each returned (or the exception)."""
     now = time.monotonic() if now is None else now

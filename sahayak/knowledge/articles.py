@@ -298,18 +298,6 @@ def draft_from_reply(*, text: str, title: str, locale: str, author: User | None)
     )
 
 
-def best_translation(article: Article, locale: str) -> ArticleTranslation | None:
-    """The published translation in ``locale``, else in the default locale, else any."""
-    published = {
-        t.locale: t for t in article.translations.all() if t.status == ArticleStatus.PUBLISHED
-    }
-    return (
-        published.get(locale)
-        or published.get(settings.SAHAYAK_KB_DEFAULT_LOCALE)
-        or next(iter(published.values()), None)
-    )
-
-
 def linked_to(conversation: Conversation, locale: str) -> list[ArticleTranslation]:
     """The articles used on ``conversation``, each in ``locale`` if it has that translation."""
     links = ArticleLink.objects.filter(conversation=conversation).order_by("id")
