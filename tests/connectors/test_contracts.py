@@ -136,3 +136,20 @@ def _any_admin() -> Any:
     from tests.factories import UserFactory
 
     return UserFactory(role="admin")
+
+
+class TestChatChannel(ChannelContract):
+    """Replies to a visitor who has left go out by email: the far end is the mail relay.
+    Live delivery and the visitor socket are tested in tests/connectors/chat."""
+
+    kind = "chat"
+    has_inbound = False
+
+    @pytest.fixture
+    def fake(self, smtp_sink: Any) -> SmtpFake:
+        return SmtpFake(smtp_sink)
+
+    @pytest.fixture
+    def conversation(self, mailbox: Any) -> Conversation:
+        chat = InboxFactory(channel="chat")
+        return receive(inbound(chat, external_id="chat:1", thread_key="visitor-1")).conversation

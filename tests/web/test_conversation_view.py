@@ -165,6 +165,21 @@ def test_properties_change_and_are_recorded(web, admin, outsider):
     assert {"status", "priority", "assignee", "tags", "custom_fields"} <= kinds
 
 
+def test_the_activity_list_shows_each_change_translated_with_old_and_new(web, admin, outsider):
+    conversation = ConversationFactory()
+    web.post(
+        f"/c/{conversation.pk}/update/",
+        {"status": "pending", "priority": "urgent", "assignee": outsider.pk},
+    )
+    admin.locale = "fr"  # the agent's own language
+    admin.save(update_fields=["locale"])
+    page = web.get(f"/c/{conversation.pk}/").content.decode()
+    activity = page.split('class="ev-status"', 1)[1].split("</li>", 1)[0]
+    assert "Statut" in activity and "Nouveau" in activity and "En attente" in activity
+    assert str(outsider) in page.split('class="ev-assignee"', 1)[1].split("</li>", 1)[0]
+    assert ">status<" not in page and ">assignee<" not in page  # no raw codes
+
+
 def test_bad_assignee_gets_an_error_not_a_crash(web):
     conversation = ConversationFactory()
     response = web.post(
