@@ -44,11 +44,14 @@ def _number(value: Any) -> str:
     return f"#{value}"
 
 
-def describe(rows: list[Event]) -> list[Activity]:
-    """Translated titles and values; agents and teams are named (two queries at most)."""
+_PEOPLE = {EventKind.ASSIGNEE: "user", EventKind.TEAM: "team"}
+
+
+def _names(rows: list[Event]) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the agents and teams these events mention: two queries at most."""
     ids: dict[str, set[int]] = {"user": set(), "team": set()}
     for row in rows:
-        side = {EventKind.ASSIGNEE: "user", EventKind.TEAM: "team"}.get(row.kind)  # type: ignore[call-overload]
+        side = _PEOPLE.get(EventKind(row.kind)) if row.kind in EventKind.values else None
         if side:
             ids[side].update(v for v in (row.data.get("from"), row.data.get("to")) if v)
     users = {u.pk: str(u) for u in User.objects.filter(pk__in=ids["user"])} if ids["user"] else {}
@@ -57,6 +60,12 @@ def describe(rows: list[Event]) -> list[Activity]:
         if ids["team"]
         else {}
     )
+    return users, teams
+
+
+def describe(rows: list[Event]) -> list[Activity]:
+    """Each event with a translated title and its old and new values in words."""
+    users, teams = _names(rows)
     formats: dict[str, Callable[[Any], str]] = {
         EventKind.STATUS: _choice(Status),
         EventKind.CREATED: _choice(Status),
@@ -77,18 +86,19 @@ def describe(rows: list[Event]) -> list[Activity]:
     shown = []
     for row in rows:
         fmt = formats.get(row.kind, _listed)
+        empty = _("nobody") if row.kind in _PEOPLE else "—"
+
+        def word(value: Any, fmt: Callable[[Any], str] = fmt, empty: str = empty) -> str:
+            return fmt(value) if value not in (None, [], {}) else empty
+
         old, new = row.data.get("from"), row.data.get("to")
-        nobody = "—" if row.kind not in (EventKind.ASSIGNEE, EventKind.TEAM) else _("nobody")
+        changed = not (old is None and new is None)
         shown.append(
             Activity(
                 event=row,
                 title=events.label(row.kind),
-                old=""
-                if old is None and new is None
-                else (fmt(old) if old not in (None, [], {}) else nobody),
-                new=""
-                if old is None and new is None
-                else (fmt(new) if new not in (None, [], {}) else nobody),
+                old=word(old) if changed else "",
+                new=word(new) if changed else "",
             )
         )
     return shown

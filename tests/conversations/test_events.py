@@ -295,3 +295,22 @@ def test_agents_are_unaffected_by_a_listener_that_fails(
         conversation_event.disconnect(dispatch_uid="test-broken")
     world.conversation.refresh_from_db()
     assert world.conversation.priority == "low"
+
+
+def test_a_customer_reply_reopening_a_solved_conversation_is_a_status_event(
+    world: World, heard: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    services.set_status(conversation=world.conversation, status=Status.SOLVED, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(
+            inbound(
+                world.conversation.inbox,
+                external_id="again",
+                conversation_id=world.conversation.pk,
+            )
+        )
+    reopened = [e for e in heard if e.kind == EventKind.STATUS and e.new == Status.OPEN]
+    assert reopened and reopened[-1].old == Status.SOLVED
+    assert reopened[-1].data["reason"] == "customer_reply"
+    row = Event.objects.filter(kind=EventKind.STATUS).latest("id")
+    assert row.data == {"from": "solved", "to": "open", "reason": "customer_reply"}
