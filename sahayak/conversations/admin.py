@@ -1,10 +1,36 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from . import channels
 from .models import Attachment, Conversation, ConversationMerge, Event, Inbox, Message, Tag
+
+
+class InboxForm(forms.ModelForm):
+    """Only channels whose connector is installed can be chosen: an inbox on any other
+    channel could never be answered."""
+
+    channel = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = Inbox
+        fields = ("name", "channel", "team", "public_key", "config", "is_active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(c.kind, str(c.label)) for c in channels.channels()]
+        current = self.instance.channel if self.instance.pk else ""
+        if current and not channels.is_known(current):
+            choices.append((current, current))  # an existing inbox keeps its value
+        field = self.fields["channel"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
 @admin.register(Inbox)
 class InboxAdmin(admin.ModelAdmin):
+    form = InboxForm
     list_display = ("name", "channel", "team", "public_key", "is_active")
     list_filter = ("channel", "is_active")
 

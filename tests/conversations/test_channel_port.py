@@ -120,3 +120,16 @@ def test_a_conversation_on_a_channel_without_connector_offers_the_others(db: Any
     assert 'value="whatsapp"' not in page
     with pytest.raises(Exception, match="cannot be reached"):
         reply(conversation=conversation, author=conversation.contact, text="x")  # type: ignore[arg-type]
+
+
+def test_the_admin_offers_only_channels_with_a_connector(web: Any, admin: Any) -> None:
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    page = web.get("/admin/conversations/inbox/add/").content.decode()
+    assert '<option value="email">Email</option>' in page
+    assert 'value="whatsapp"' not in page
+    refused = web.post(
+        "/admin/conversations/inbox/add/",
+        {"name": "WA", "channel": "whatsapp", "public_key": "k1", "config": "{}"},
+    )
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
