@@ -19,48 +19,48 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# new_db NAME: create a database for this run and print its URL
+# new_db NAME: create a database for this run; its URL is left in $DB. (Not called as
+# $(new_db ...): a subshell would not remember the database for the cleanup.)
 new_db() {
   local db="sahayak_${1}_${RUN}"
   DBS+=("$db")
   psql -q "$PG/postgres" -c "CREATE DATABASE $db" >/dev/null
-  echo "$PG/$db"
+  DB="$PG/$db"
 }
 
-# new_dir: a temporary data dir removed at exit
+# new_dir: a temporary data dir removed at exit, left in $DIR
 new_dir() {
-  local dir
-  dir="$(mktemp -d)"
-  TMPS+=("$dir")
-  echo "$dir"
+  DIR="$(mktemp -d)"
+  TMPS+=("$DIR")
 }
 
 echo "-- generator + list API on PostgreSQL (20,000 conversations)"
-LIST_DB="$(new_db bench)"
+new_db bench; LIST_DB=$DB
 DATABASE_URL=$LIST_DB .venv/bin/sahayak migrate -v0
 DATABASE_URL=$LIST_DB $PY bench/generate.py --conversations 20000
 DATABASE_URL=$LIST_DB $PY bench/list_query.py --runs 30
 DATABASE_URL=$LIST_DB $PY bench/inbox_page.py --runs 30
 
 echo "-- conversation creation over HTTP (wrk, 8 in flight)"
-CREATE_DIR="$(new_dir)"
+new_dir; CREATE_DIR=$DIR
 SAHAYAK_DATA_DIR="$CREATE_DIR" $PY bench/api_create.py --seconds 5 --web-workers 1
-DATABASE_URL="$(new_db create)" $PY bench/api_create.py --seconds 5 --web-workers 2
+new_db create
+DATABASE_URL=$DB $PY bench/api_create.py --seconds 5 --web-workers 2
 echo "-- email ingestion (1,000 generated mails) on SQLite and PostgreSQL"
-MAIL_DIR="$(new_dir)"
+new_dir; MAIL_DIR=$DIR
 SAHAYAK_DATA_DIR="$MAIL_DIR" .venv/bin/sahayak migrate -v0
 SAHAYAK_DATA_DIR="$MAIL_DIR" $PY bench/email_ingest.py --mails 1000
-MAIL_DB="$(new_db mail)"
+new_db mail; MAIL_DB=$DB
 DATABASE_URL=$MAIL_DB .venv/bin/sahayak migrate -v0
 DATABASE_URL=$MAIL_DB $PY bench/email_ingest.py --mails 1000
 echo "-- live chat: 300 visitor sockets on one server process (SQLite)"
 $PY bench/chat_sockets.py --visitors 300 --seconds 10 --interval 10
 echo "-- search: 3,000 articles and 30,000 messages on PostgreSQL and SQLite"
-SEARCH_DB="$(new_db search)"
+new_db search; SEARCH_DB=$DB
 DATABASE_URL=$SEARCH_DB .venv/bin/sahayak migrate -v0
 DATABASE_URL=$SEARCH_DB $PY bench/generate.py --conversations 10000
 DATABASE_URL=$SEARCH_DB $PY bench/search.py --articles 3000 --runs 30
-SEARCH_DIR="$(new_dir)"
+new_dir; SEARCH_DIR=$DIR
 SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak migrate -v0
 SAHAYAK_DATA_DIR="$SEARCH_DIR" $PY bench/generate.py --conversations 10000
 SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak reindex
