@@ -119,6 +119,8 @@ class Conversation(models.Model):
                 condition=Q(waiting_since__isnull=False),
                 name="conv_waiting",
             ),
+            # "Reply failed": the few conversations whose last reply did not arrive.
+            models.Index(fields=["-id"], condition=Q(reply_failed=True), name="conv_reply_failed"),
         ]
 
     def __str__(self) -> str:

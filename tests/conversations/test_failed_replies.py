@@ -40,9 +40,18 @@ def test_a_refused_reply_leaves_the_customer_waiting_and_is_shown_as_failed(
     assert conversation.first_response_at is None
     assert conversation.waiting_since is not None and conversation.reply_failed
     inbox = web.get("/").content.decode()  # the waiting queue still lists it
-    assert f"#{conversation.pk}<" in inbox and "Reply failed" in inbox
+    assert f"#{conversation.pk}<" in inbox and 'class="badge-failed"' in inbox
+    failed_view = web.get("/?view=all&status=any&failed=1").content.decode()
+    assert f"#{conversation.pk}<" in failed_view
     page = web.get(f"/c/{conversation.pk}/").content.decode()
     assert "Mailbox unavailable" in page and f"/m/{message.pk}/retry/" in page
+
+
+def test_the_failed_view_lists_only_conversations_whose_reply_failed(
+    conversation: Any, web: Any
+) -> None:
+    body = web.get("/?view=all&status=any&failed=1").content.decode()
+    assert f"#{conversation.pk}<" not in body
 
 
 def test_retry_makes_a_new_attempt_that_answers_the_customer(

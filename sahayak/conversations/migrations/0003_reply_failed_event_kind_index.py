@@ -18,6 +18,10 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
+            model_name='conversation',
+            index=models.Index(condition=models.Q(('reply_failed', True)), fields=['-id'], name='conv_reply_failed'),
+        ),
+        migrations.AddIndex(
             model_name='event',
             index=models.Index(fields=['kind', 'created_at'], name='event_kind_created'),
         ),
