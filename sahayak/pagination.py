@@ -34,15 +34,33 @@ def _decode(cursor: str, count: int) -> list[Any]:
     return values
 
 
+def _value(field: str, value: Any) -> Any:
+    """A cursor value checked against its key: an id is an integer, a time an ISO string;
+    anything else is a forged or damaged cursor (400, never a database error)."""
+    if field.endswith(("_at", "_since")):
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise BadCursor("malformed cursor")
+        return parsed
+    if field == "id" or field.endswith("_id"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise BadCursor("malformed cursor")
+        return value
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise BadCursor("malformed cursor")
+    return value
+
+
 def _after(keys: Sequence[str], values: list[Any]) -> Q:
     """Rows strictly after ``values`` in the order given by ``keys`` (lexicographic)."""
     condition = Q()
     for index in reversed(range(len(keys))):
         field = keys[index].lstrip("-")
         op = "lt" if keys[index].startswith("-") else "gt"
-        value = values[index]
-        if isinstance(value, str) and field.endswith(("_at", "_since")):
-            value = parse_datetime(value)
+        value = _value(field, values[index])
         step = Q(**{f"{field}__{op}": value})
         if index < len(keys) - 1:
             step |= Q(**{field: value}) & condition

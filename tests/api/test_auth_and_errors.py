@@ -139,3 +139,26 @@ def test_multipart_without_boundary_gets_400(api):
     )
     assert response.status_code == 400
     assert "multipart" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("forged", ['["x"]', "[null]", "[{}]", "[true]", '["2026-13-45T99:00"]'])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/conversations",
+        "/api/v1/conversations?sort=waiting",
+        "/api/v1/contacts",
+        "/api/v1/orders",
+        "/api/v1/kb/articles",
+    ],
+)
+def test_a_forged_cursor_is_a_400_with_a_reason(api, path, forged):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(forged.encode()).decode().rstrip("=")
+    if "sort=waiting" in path and forged.startswith('["2026'):
+        cursor = base64.urlsafe_b64encode(b'["2026-13-45T99:00", 1]').decode().rstrip("=")
+    joiner = "&" if "?" in path else "?"
+    response = api.get(f"{path}{joiner}cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == "Invalid cursor."
