@@ -225,8 +225,16 @@ def _article_json_ld(request: HttpRequest, t: ArticleTranslation, art: Any, loca
             ],
         }
     )
-    # "</" cannot end the script element early once escaped.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return script_json(data)
+
+
+# As Django's json_script: with <, > and & escaped, no text ("</script>", "<!--<script>")
+# can end or change the script element the JSON sits in.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def script_json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
 @require_GET

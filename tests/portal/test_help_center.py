@@ -252,3 +252,13 @@ def test_bad_input_to_public_endpoints_gets_clear_answers(client: Client, refund
     assert client.get("/help/en/search", {"q": "\x00" * 10}).status_code == 200
     assert client.get(f"/help/en/articles/{refund.pk}/feedback").status_code == 405
     assert client.get("/help/en/articles/999999-missing/").status_code == 404
+
+
+@pytest.mark.parametrize("title", ["<!--<script>", "</script><b>x", "a & <b> 'q'"])
+def test_a_hostile_title_cannot_break_the_structured_data_block(client: Client, title: str) -> None:
+    t = make_article(title, "The body stays visible.")
+    page = client.get(t.get_absolute_url()).content.decode()
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert script is not None and "<" not in script.group(1)
+    assert json.loads(script.group(1))[0]["headline"] == title
+    assert "The body stays visible." in page.split("</script>", 2)[-1]
