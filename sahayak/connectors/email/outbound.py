@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -58,6 +59,13 @@ def message_id_for(message_id: int, conversation_id: int, domain: str) -> str:
     return f"sahayak.{conversation_id}.{message_id}.{tag}@{domain}"
 
 
+def header_name(name: str) -> str:
+    """A display name fit for a header: line breaks and other control characters (which
+    would make the header invalid, or inject another one) become spaces."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
+    return " ".join(cleaned.split())[:200]
+
+
 def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
     """The MIME message, our Message-ID (no brackets) and the envelope recipient."""
     config = message.inbox_config
@@ -71,10 +79,12 @@ def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
     local, _at, domain = address.partition("@")
     our_id = message_id_for(message.message_id, message.conversation_id, domain)
     mime = EmailMessage()
-    company = str(config.get("from_name") or "")
-    sender_name = " – ".join(n for n in (message.author_name, company) if n)
+    company = header_name(str(config.get("from_name") or ""))
+    author = header_name(message.author_name)
+    sender_name = " – ".join(n for n in (author, company) if n)
+    recipient_name = header_name(message.recipient_name)
     mime["From"] = formataddr((sender_name, address)) if sender_name else address
-    mime["To"] = formataddr((message.recipient_name, to)) if message.recipient_name else to
+    mime["To"] = formataddr((recipient_name, to)) if recipient_name else to
     mime["Reply-To"] = f"{local}+{reply_token(message.conversation_id)}@{domain}"
     subject = with_number(message.subject, message.conversation_id)
     mime["Subject"] = f"Re: {subject}" if message.thread_external_ids else subject

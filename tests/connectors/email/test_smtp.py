@@ -125,6 +125,22 @@ def test_reply_is_sent_threaded_in_the_customers_language(
     assert answer.conversation_id == conversation.pk
 
 
+def test_line_breaks_in_names_cannot_break_or_inject_headers(
+    smtp_sink: Any, conversation: Conversation, admin: Any
+) -> None:
+    conversation.contact.name = "Asha\r\nBcc: victim@evil.example"
+    conversation.contact.save()
+    admin.first_name, admin.last_name = "Ravi\n", "Kumar\u2028X-Evil: 1"
+    admin.save()
+    message = reply(conversation=conversation, author=admin, text="Checking.")
+    assert deliver(message.pk) == DeliveryStatus.SENT
+    mime = smtp_sink.parsed()
+    assert mime["To"].addresses[0].display_name == "Asha Bcc: victim@evil.example"
+    assert mime["To"].addresses[0].addr_spec == "asha@mail.example"
+    assert mime["Bcc"] is None and mime["X-Evil"] is None
+    assert smtp_sink.messages[-1][1] == ["asha@mail.example"]
+
+
 @pytest.mark.django_db
 def test_temporary_smtp_failure_retries_and_permanent_one_fails_with_the_reason(
     smtp_sink: Any, conversation: Conversation, admin: Any
