@@ -2,7 +2,7 @@
 
 import pytest
 
-from sahayak.conversations.models import Message
+from sahayak.conversations.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,39 @@ def test_inboxes_are_listed_for_api_callers(api, api_inbox):
     assert [(i["id"], i["channel"]) for i in listed] == [(api_inbox.pk, "api")]
     assert api.get(f"/api/v1/inboxes/{api_inbox.pk}").json()["name"] == "API"
     assert api.get("/api/v1/inboxes/999").status_code == 404
+
+
+def test_inbound_into_an_explicit_conversation_needs_sight_of_it_and_the_same_customer(
+    api_inbox, private_team, outsider, api
+):
+    from tests.conftest import client_for
+
+    def deliver(client, conversation_id, address, external_id):
+        body = {
+            "inbox_id": api_inbox.pk,
+            "external_id": external_id,
+            "conversation_id": conversation_id,
+            "sender": {"kind": "email", "address": address},
+            "text": "More details",
+        }
+        return client.post("/api/v1/inbound", body)
+
+    first = api.post(
+        "/api/v1/inbound",
+        {
+            "inbox_id": api_inbox.pk,
+            "external_id": "e-1",
+            "sender": {"kind": "email", "address": "asha@mail.example"},
+            "text": "Hello",
+        },
+    ).json()
+    conversation_id = first["conversation_id"]
+    Conversation.objects.filter(pk=conversation_id).update(team=private_team)
+
+    hidden = deliver(client_for(outsider), conversation_id, "asha@mail.example", "e-2")
+    assert hidden.status_code == 404
+    stranger = deliver(api, conversation_id, "mallory@mail.example", "e-3")
+    assert stranger.status_code == 422 and "another customer" in stranger.json()["detail"]
+    same = deliver(api, conversation_id, "ASHA@mail.example", "e-4")
+    assert same.status_code == 201 and same.json()["conversation_id"] == conversation_id
+    assert Message.objects.filter(conversation_id=conversation_id).count() == 2

@@ -3,7 +3,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from sahayak.api.auth import current_user
+from sahayak.api.routers.conversations import conversation_for
 from sahayak.api.schemas import Error, InboundIn, InboundOut
+from sahayak.contacts.services import find_contact
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.conversations.pipeline import receive
@@ -20,6 +23,8 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
     answers 201 only once the message is stored.
     """
     inbox = get_object_or_404(Inbox, pk=payload.inbox_id, channel="api", is_active=True)
+    if payload.conversation_id is not None:
+        _check_conversation(request, payload)
     try:
         result = receive(
             InboundMessage(
@@ -48,3 +53,16 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
         "duplicate": result.duplicate,
     }
     return Status((200 if result.duplicate else 201), body)
+
+
+def _check_conversation(request: HttpRequest, payload: InboundIn) -> None:
+    """An explicit conversation must be one the caller may see (404 otherwise, as for any
+    object) and belong to the sender: a message is never filed under another customer."""
+    conversation = conversation_for(current_user(request), payload.conversation_id)
+    try:
+        sender = find_contact(kind=payload.sender.kind, address=payload.sender.address)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    owner = conversation.contact_id
+    if sender is None or owner not in (sender.pk, sender.merged_into_id):
+        raise HttpError(422, "That conversation belongs to another customer.")
