@@ -24,7 +24,7 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
     """
     inbox = get_object_or_404(Inbox, pk=payload.inbox_id, channel="api", is_active=True)
     if payload.conversation_id is not None:
-        _check_conversation(request, payload)
+        _check_conversation(request, payload, payload.conversation_id)
     try:
         result = receive(
             InboundMessage(
@@ -55,10 +55,10 @@ def deliver_inbound(request: HttpRequest, payload: InboundIn):
     return Status((200 if result.duplicate else 201), body)
 
 
-def _check_conversation(request: HttpRequest, payload: InboundIn) -> None:
+def _check_conversation(request: HttpRequest, payload: InboundIn, conversation_id: int) -> None:
     """An explicit conversation must be one the caller may see (404 otherwise, as for any
     object) and belong to the sender: a message is never filed under another customer."""
-    conversation = conversation_for(current_user(request), payload.conversation_id)
+    conversation = conversation_for(current_user(request), conversation_id)
     try:
         sender = find_contact(kind=payload.sender.kind, address=payload.sender.address)
     except ValueError as exc:
