@@ -16,6 +16,7 @@ from sahayak.conversations import channels
 from sahayak.pagination import BadCursor
 
 from .auth import BearerToken
+from .parser import InvalidText, StrictJsonParser
 from .routers import (
     contacts,
     conversations,
@@ -36,6 +37,7 @@ api = NinjaAPI(
         " of a Sahayak helpdesk."
     ),
     auth=BearerToken(),
+    parser=StrictJsonParser(),
     urls_namespace="api-v1",
 )
 api.add_router("/contacts", contacts.router)
@@ -75,6 +77,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, InvalidText):  # ninja wraps every parser error in a 400
+        return api.create_response(request, {"detail": str(exc.__cause__)}, status=422)
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from sahayak.accounts.models import User
 from sahayak.accounts.services import record_audit
 
+from .attributes import check_attributes, invalid_text
 from .identities import normalize_address
 from .models import Contact, ContactMerge, Identity, Order, Organization
 
@@ -108,11 +109,10 @@ def _check_fields(values: dict[str, Any]) -> None:
             if value is not None and not Organization.objects.filter(pk=value).exists():
                 raise ValueError(_("No organization #%(id)s.") % {"id": value})
         elif field == "custom_attributes":
-            if not isinstance(value, dict):
-                raise ValueError(_("custom_attributes must be an object."))
+            check_attributes(value)
         else:
             limit = getattr(Contact._meta.get_field(field), "max_length", 0) or 0
-            if not isinstance(value, str) or len(value) > limit:
+            if not isinstance(value, str) or len(value) > limit or invalid_text(value):
                 raise ValueError(
                     _("%(f)s must be text of at most %(n)d characters.") % {"f": field, "n": limit}
                 )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import Team, User
+from sahayak.contacts.attributes import check_attributes
 from sahayak.ids import parse_id
 
 from . import channels
@@ -240,7 +241,10 @@ def set_custom_fields(
     *, conversation: Conversation, values: dict[str, Any], actor: User | None
 ) -> None:
     old = dict(conversation.custom_fields)
-    new = {**old, **values}
+    try:
+        new = check_attributes({**old, **values})
+    except ValueError as exc:
+        raise ConversationError(str(exc)) from exc
     if new == old:
         return
     conversation.custom_fields = new

@@ -162,3 +162,40 @@ def test_a_forged_cursor_is_a_400_with_a_reason(api, path, forged):
     response = api.get(f"{path}{joiner}cursor={cursor}")
     assert response.status_code == 400, response.content
     assert response.json()["detail"] == "Invalid cursor."
+
+
+LONE_SURROGATE = '"bad \\ud800 text"'  # valid JSON, invalid Unicode
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "/api/v1/conversations/{c}", '{"custom_fields": {"note": %s}}'),
+        ("patch", "/api/v1/conversations/{c}", '{"custom_fields": {%s: "x"}}'),
+        ("patch", "/api/v1/contacts/{contact}", '{"custom_attributes": {"a": %s}}'),
+        ("patch", "/api/v1/contacts/{contact}", '{"name": %s}'),
+        ("post", "/api/v1/conversations/{c}/messages", '{"text": %s}'),
+    ],
+)
+def test_invalid_unicode_is_refused_and_every_page_keeps_working(api, web, method, path, body):
+    from tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    url = path.format(c=conversation.pk, contact=conversation.contact_id)
+    response = getattr(api, method)(url, body % LONE_SURROGATE)
+    assert response.status_code == 422 and "Unicode" in response.json()["detail"]
+    assert web.get(f"/c/{conversation.pk}/").status_code == 200
+    assert web.get(f"/contacts/{conversation.contact_id}/").status_code == 200
+
+
+def test_custom_fields_are_bounded(api):
+    from tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    url = f"/api/v1/conversations/{conversation.pk}"
+    too_many = {f"k{i}": "v" for i in range(51)}
+    assert api.patch(url, {"custom_fields": too_many}).status_code == 422
+    assert api.patch(url, {"custom_fields": {"k" * 65: "v"}}).status_code == 422
+    assert api.patch(url, {"custom_fields": {"big": "x" * 20_000}}).status_code == 422
+    ok = api.patch(url, {"custom_fields": {"plan": "gold"}})
+    assert ok.status_code == 200 and ok.json()["custom_fields"] == {"plan": "gold"}
