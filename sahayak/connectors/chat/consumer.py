@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sahayak.contacts.attributes import invalid_text
 from sahayak.conversations.inbound import InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.realtime import groups
@@ -71,11 +72,14 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
-        """Malformed JSON from a widget is answered with an error, not a closed socket."""
+        """Malformed JSON (or invalid Unicode) from a widget is answered with an error, not a
+        closed socket."""
         try:
-            return json.loads(text_data)
+            content = json.loads(text_data)
         except (TypeError, ValueError):
             return None
+        # JSON can spell a lone surrogate, which no page could show: refused like bad JSON.
+        return None if invalid_text(content) else content
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

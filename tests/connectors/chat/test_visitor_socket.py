@@ -197,7 +197,8 @@ def test_malformed_frames_get_an_error_and_the_socket_stays_usable(chat_inbox):
     async def scenario() -> list[dict[str, Any]]:
         socket, _welcome = await hello(chat_inbox)
         answers = []
-        for frame in ("{not json", "[1, 2]", '"hello"'):
+        lone_surrogate = '{"type": "message", "client_id": "x", "text": "bad \\ud800"}'
+        for frame in ("{not json", "[1, 2]", '"hello"', lone_surrogate):
             await socket.send_to(text_data=frame)
             answers.append(await receive_type(socket, "error"))
         answers.append(await say(socket, "after", "still here"))
@@ -205,5 +206,5 @@ def test_malformed_frames_get_an_error_and_the_socket_stays_usable(chat_inbox):
         return answers
 
     *errors, ack = run(scenario())
-    assert [e["code"] for e in errors] == ["invalid"] * 3
+    assert [e["code"] for e in errors] == ["invalid"] * 4
     assert ack["type"] == "ack"
