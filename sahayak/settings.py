@@ -56,6 +56,9 @@ if env_bool("SAHAYAK_HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed for the client's
+# address (rate limits). Empty: the connecting address is the client.
+SAHAYAK_TRUSTED_PROXIES = env_list("SAHAYAK_TRUSTED_PROXIES", "")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

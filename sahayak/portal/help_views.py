@@ -23,6 +23,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from sahayak.clientip import client_address
 from sahayak.knowledge import help_center, search, selfservice
 from sahayak.knowledge.models import ArticleFile, ArticleTranslation, Category, Visibility
 from sahayak.knowledge.video import embed
@@ -157,7 +158,7 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
     if not fallback and slug != t.slug:
         return redirect(t.get_absolute_url() + _query_suffix(request), permanent=True)
     session = request.GET.get("s", "")
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_address(request)
     # Counted for analytics: one address cannot inflate the figures at will.
     if request.GET.get("ref") == "suggest" and not exceeded(f"kb-suggested:{ip}", 120, 3600):
         selfservice.suggested_view(
@@ -296,7 +297,7 @@ def feedback(request: HttpRequest, locale: str, article_id: int) -> HttpResponse
     helpful = request.POST.get("helpful")
     if helpful not in {"yes", "no"}:
         return HttpResponseBadRequest(_("Answer yes or no."))
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_address(request)
     if not exceeded(f"kb-feedback:{ip}:{article_id}", 5, 3600):
         help_center.record_feedback(found[1], helpful == "yes", request.POST.get("comment", ""))
     return redirect(found[1].get_absolute_url(locale) + "?feedback=thanks#feedback")

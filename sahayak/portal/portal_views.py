@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sahayak.clientip import client_address
 from sahayak.conversations.inbound import InboundRejected
 from sahayak.knowledge import help_center
 from sahayak.pagination import BadCursor, keyset_page
@@ -59,7 +60,7 @@ def login(request: HttpRequest) -> HttpResponse:
             request.session[NEXT_KEY] = after
         return _page(request, "portal/login.html")
     email = request.POST.get("email", "").strip()
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_address(request)
     per_address = hashlib.sha256(email.lower().encode()).hexdigest()
     if exceeded(f"portal-login:{ip}", 10, 3600) or exceeded(f"portal-login:{per_address}", 3, 600):
         return _page(

@@ -156,3 +156,33 @@ def test_form_errors_are_translated(form_inbox):
     )
     assert response.status_code == 400
     assert "Saisissez une adresse de courriel valide" in response.content.decode()
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit_and_spoofing_does_not_help(
+    form_inbox, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SAHAYAK_WEBFORM_RATE = 1
+
+    def send(client, n, forwarded, remote="10.0.0.5"):
+        token, csrf = _open_form(client, form_inbox)
+        return client.post(
+            f"/form/{form_inbox.public_key}/",
+            _fields(token, csrf, subject=f"s{n}"),
+            REMOTE_ADDR=remote,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).status_code
+
+    # Not configured: the header is ignored, everyone behind the proxy shares one limit.
+    assert [send(Client(), 1, "203.0.113.1"), send(Client(), 2, "203.0.113.2")] == [200, 429]
+    cache.clear()
+    settings.SAHAYAK_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert send(Client(), 3, "203.0.113.1") == 200
+    assert send(Client(), 4, "203.0.113.2") == 200  # another client, its own limit
+    # A client cannot escape its limit by prepending a made-up address.
+    assert send(Client(), 5, "198.51.100.9, 203.0.113.1") == 429
+    # Nor can a direct (untrusted) client claim to be someone else.
+    assert send(Client(), 6, "203.0.113.3", remote="192.0.2.50") == 200
+    assert send(Client(), 7, "203.0.113.4", remote="192.0.2.50") == 429

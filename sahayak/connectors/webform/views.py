@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sahayak.clientip import client_address
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.conversations.pipeline import receive
@@ -30,7 +31,7 @@ def _inbox(public_key: str) -> Inbox:
 
 def _rate_limited(request: HttpRequest, inbox: Inbox) -> bool:
     """At most SAHAYAK_WEBFORM_RATE submissions per client address per minute."""
-    ip = request.META.get("REMOTE_ADDR", "unknown")
+    ip = client_address(request) or "unknown"
     return exceeded(f"webform-rate:{inbox.pk}:{ip}", settings.SAHAYAK_WEBFORM_RATE, 60)
 
 
