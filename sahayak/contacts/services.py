@@ -132,15 +132,26 @@ def create_contact(
 
 @transaction.atomic
 def update_contact(
-    *, contact: Contact, values: dict[str, Any], identities: Iterable[tuple[str, str]] = ()
+    *,
+    contact: Contact,
+    values: dict[str, Any],
+    identities: Iterable[tuple[str, str]] = (),
+    actor: User | None = None,
 ) -> Contact:
-    """Change the given fields and add identities, all or nothing."""
+    """Change the given fields and add identities, all or nothing; added identities are
+    audited (unverified until the customer proves them, e.g. by a portal sign-in link)."""
     _check_fields(values)
     for field, value in values.items():
         setattr(contact, field, value)
     contact.save()
     for kind, address in identities:
-        add_identity(contact=contact, kind=kind, address=address)
+        identity = add_identity(contact=contact, kind=kind, address=address)
+        record_audit(
+            actor=actor,
+            action="contact.identity_added",
+            obj=contact,
+            data={"kind": identity.kind, "address": identity.address},
+        )
     return contact
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from sahayak.accounts.models import Team, User
@@ -26,6 +28,17 @@ def visible_conversations(
     if not hidden:
         return qs
     return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=hidden) | Q(assignee=user))
+
+
+def may_change_contacts(user: User, contact_ids: Iterable[int]) -> bool:
+    """Whether ``user`` may change who these customers are (identities, merges): only if
+    they may see every conversation of theirs. Otherwise an added address would open the
+    customer portal to someone on conversations of a private team the agent cannot read."""
+    hidden = hidden_team_ids(user)
+    if not hidden:
+        return True
+    private = Conversation.objects.filter(contact_id__in=list(contact_ids), team_id__in=hidden)
+    return not private.exclude(assignee=user).exists()
 
 
 def can_view_conversation(user: User, conversation: Conversation) -> bool:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
+from sahayak.accounts.models import User
 from sahayak.accounts.services import delete_audited
 from sahayak.api.auth import current_user, require_manager
 from sahayak.api.schemas import (
@@ -22,6 +23,7 @@ from sahayak.api.schemas import (
 from sahayak.contacts import services
 from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, ContactMerge, Identity
+from sahayak.conversations.permissions import may_change_contacts
 from sahayak.pagination import keyset_page
 
 router = Router(tags=["contacts"])
@@ -74,10 +76,15 @@ def get_contact(request: HttpRequest, contact_id: int):
     return get_object_or_404(_contacts(), pk=contact_id)
 
 
-@router.patch("/{contact_id}", response={200: ContactOut, 404: Error, 409: Error, 422: Error})
+@router.patch(
+    "/{contact_id}", response={200: ContactOut, 403: Error, 404: Error, 409: Error, 422: Error}
+)
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch):
     """Change the fields given; ``null`` clears the organization and is ignored elsewhere."""
     contact = get_object_or_404(Contact, pk=contact_id)
+    user = current_user(request)
+    if payload.add_identities:
+        _may_change(user, [contact.pk])
     values = {
         field: value
         for field, value in payload.dict(exclude_unset=True, exclude={"add_identities"}).items()
@@ -88,8 +95,18 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
             contact=contact,
             values=values,
             identities=[(i.kind, i.address) for i in payload.add_identities],
+            actor=user,
         )
     return _contacts().get(pk=contact.pk)
+
+
+def _may_change(user: User, contact_ids: list[int]) -> None:
+    if not may_change_contacts(user, contact_ids):
+        raise HttpError(
+            403,
+            "Some of this customer's conversations are in a private team you are not in: "
+            "a supervisor can change their identities or merge them.",
+        )
 
 
 @contextmanager
@@ -113,11 +130,12 @@ def delete_contact(request: HttpRequest, contact_id: int):
     return Status(204, None)
 
 
-@router.post("/{contact_id}/merge", response={200: MergeOut, 404: Error, 409: Error})
+@router.post("/{contact_id}/merge", response={200: MergeOut, 403: Error, 404: Error, 409: Error})
 def merge_into_contact(request: HttpRequest, contact_id: int, payload: MergeIn):
     """Merge contact ``source_id`` into this one (identities, conversations, orders move)."""
     target = get_object_or_404(Contact, pk=contact_id)
     source = get_object_or_404(Contact, pk=payload.source_id)
+    _may_change(current_user(request), [source.pk, target.pk])
     try:
         merge = services.merge_contacts(source=source, target=target, actor=current_user(request))
     except services.MergeError as exc:
@@ -125,9 +143,12 @@ def merge_into_contact(request: HttpRequest, contact_id: int, payload: MergeIn):
     return {"merge_id": merge.pk, "target_id": target.pk, "source_id": source.pk}
 
 
-@router.post("/merges/{merge_id}/undo", response={200: ContactOut, 404: Error, 409: Error})
+@router.post(
+    "/merges/{merge_id}/undo", response={200: ContactOut, 403: Error, 404: Error, 409: Error}
+)
 def undo_merge(request: HttpRequest, merge_id: int):
     merge = get_object_or_404(ContactMerge, pk=merge_id)
+    _may_change(current_user(request), [merge.source_id, merge.target_id])
     try:
         source = services.undo_contact_merge(merge=merge, actor=current_user(request))
     except services.MergeError as exc:

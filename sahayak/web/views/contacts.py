@@ -7,12 +7,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sahayak.contacts import services as contact_services
 from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, ContactMerge, Identity, Organization
-from sahayak.conversations.permissions import visible_conversations
+from sahayak.conversations.permissions import may_change_contacts, visible_conversations
 from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
 
@@ -21,6 +22,12 @@ from ..forms import ContactForm
 from .common import agent, login_required
 
 PAGE = 50
+
+
+PRIVATE_CUSTOMER = gettext_lazy(
+    "Some of these customers' conversations are in a private team you are not in: "
+    "a supervisor can merge them."
+)
 
 
 def search_contacts(q: str) -> QuerySet[Contact]:
@@ -123,6 +130,9 @@ def merge_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     if source is None:
         messages.error(request, _("No other contact matches that."))
         return redirect("web:contact", target.pk)
+    if not may_change_contacts(agent(request), [source.pk, target.pk]):
+        messages.error(request, str(PRIVATE_CUSTOMER))
+        return redirect("web:contact", target.pk)
     try:
         contact_services.merge_contacts(source=source, target=target, actor=agent(request))
     except contact_services.MergeError as exc:
@@ -138,6 +148,9 @@ def merge_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def undo_contact_merge(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = get_object_or_404(ContactMerge, pk=merge_id)
+    if not may_change_contacts(agent(request), [merge.source_id, merge.target_id]):
+        messages.error(request, str(PRIVATE_CUSTOMER))
+        return redirect("web:contact", merge.target_id)
     try:
         source = contact_services.undo_contact_merge(merge=merge, actor=agent(request))
     except contact_services.MergeError as exc:
