@@ -302,3 +302,19 @@ def test_a_note_stays_on_the_conversation_channel_whatever_is_posted(web):
     )
     assert response.status_code == 204
     assert Message.objects.get().channel == "api"
+
+
+def test_a_notification_hides_the_subject_once_the_conversation_went_private(
+    outsider, private_team, django_capture_on_commit_callbacks
+):
+    from sahayak.conversations.services import reply, set_team
+
+    conversation = ConversationFactory(subject="Quarterly refund secrets")
+    author = UserFactory(username="writer")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(conversation=conversation, author=author, text="@outsider look", note=True)
+    client = signed_in(outsider)
+    assert "Quarterly refund secrets" in client.get("/notifications/").content.decode()
+    set_team(conversation=conversation, team=private_team, actor=None)
+    page = client.get("/notifications/").content.decode()
+    assert "Quarterly refund secrets" not in page and "no longer visible" in page

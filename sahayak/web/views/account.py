@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.notifications import services as notifications
 from sahayak.notifications.models import Notification
 from sahayak.pagination import BadCursor, keyset_page
@@ -44,6 +45,16 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         )
     except BadCursor:
         return redirect("web:notifications")
+    # A conversation may have moved to a private team since: its subject is not shown.
+    user = agent(request)
+    hidden = hidden_team_ids(user)
+    for row in rows:
+        conversation = row.conversation
+        row.visible = (
+            conversation.team_id not in hidden
+            or conversation.team_id is None
+            or conversation.assignee_id == user.pk
+        )
     return render(request, "web/notifications.html", {"rows": rows, "next_cursor": next_cursor})
 
 
