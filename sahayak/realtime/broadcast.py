@@ -7,8 +7,13 @@ through the ordinary permission-checked views.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save
+
+from sahayak.accounts.models import Team, User
 from sahayak.conversations import events
 from sahayak.conversations.events import DELIVERY_KINDS, MESSAGE_KINDS, DomainEvent, EventKind
 from sahayak.conversations.models import Conversation, Message
@@ -49,5 +54,47 @@ def _on_event(event: DomainEvent, **_: Any) -> None:
     group_send(groups.AGENTS, conversation_event(kind, event.conversation, event.message, **extra))
 
 
+def _access_changed(user_ids: Iterable[int]) -> None:
+    """Tell the agents' open sockets to re-check what they may see (after the commit)."""
+    ids = list(user_ids)
+
+    def send() -> None:
+        for user_id in ids:
+            group_send(groups.user(user_id), {"type": "access.changed"})
+
+    transaction.on_commit(send)
+
+
+def _team_members_changed(
+    instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **_: Any
+) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # user.teams changed: that one user
+        _access_changed([instance.pk])
+    elif pk_set:
+        _access_changed(pk_set)
+    elif action == "post_clear":
+        _access_changed(User.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
+def _user_saved(
+    instance: User, created: bool, update_fields: frozenset[str] | None = None, **_: Any
+) -> None:
+    if created or (update_fields and update_fields <= {"last_login", "last_seen_at"}):
+        return
+    _access_changed([instance.pk])  # deactivated, or a role that sees more or less
+
+
+def _team_saved(instance: Team, created: bool, **_: Any) -> None:
+    if not created:  # made private or public: every agent's view may change
+        _access_changed(User.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
 def connect() -> None:
     events.conversation_event.connect(_on_event, dispatch_uid="realtime-events")
+    m2m_changed.connect(
+        _team_members_changed, sender=Team.members.through, dispatch_uid="realtime-members"
+    )
+    post_save.connect(_user_saved, sender=User, dispatch_uid="realtime-user")
+    post_save.connect(_team_saved, sender=Team, dispatch_uid="realtime-team")

@@ -33,6 +33,11 @@ def _hidden_teams(user: User) -> set[int]:
 
 
 @database_sync_to_async
+def _still_active(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+@database_sync_to_async
 def _seen(user_id: int) -> None:
     User.objects.filter(pk=user_id).update(last_seen_at=timezone.now())
 
@@ -150,6 +155,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 "sender": event["sender"][-12:],
             }
         )
+
+    async def access_changed(self, event: dict[str, Any]) -> None:
+        """The agent's teams or account changed: what this socket may receive is
+        re-read now (a deactivated agent's socket is closed), not at the next refresh."""
+        if not await _still_active(self.user.pk):
+            await self.close(code=UNAUTHENTICATED)
+            return
+        self.hidden = await _hidden_teams(self.user)
+        self.hidden_at = time.monotonic()
 
     async def notification(self, event: dict[str, Any]) -> None:
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "notify"})

@@ -136,3 +136,33 @@ def test_a_mention_is_pushed_to_the_mentioned_agent():
         await socket.disconnect()
 
     run(scenario())
+
+
+def test_removal_from_a_team_and_deactivation_take_effect_on_an_open_socket():
+    team = TeamFactory(is_private=True)
+    member = UserFactory()
+    team.members.add(member)
+    secret = ConversationFactory(team=team)
+
+    async def scenario():
+        socket = await connect(member)
+        assert (await socket.connect())[0]
+        layer = get_channel_layer()
+        await layer.group_send(groups.AGENTS, conversation_event("message", secret))
+        assert (await socket.receive_json_from(timeout=2))["conversation_id"] == secret.pk
+
+        await database_sync_to_async(team.members.remove)(member)  # committed: pushed now
+        await asyncio.sleep(0.2)
+        await layer.group_send(groups.AGENTS, conversation_event("message", secret))
+        assert await socket.receive_nothing(timeout=0.3)
+
+        def deactivate() -> None:
+            member.is_active = False
+            member.save()
+
+        await database_sync_to_async(deactivate)()
+        closed = await socket.receive_output(timeout=2)
+        assert closed["type"] == "websocket.close" and closed["code"] == 4401
+        await socket.disconnect()
+
+    run(scenario())
