@@ -69,6 +69,18 @@ def test_permanent_failure_is_not_retried(conversation, admin, webhook_server):
     assert deliver(message.pk) == DeliveryStatus.FAILED
     message.refresh_from_db()
     assert message.next_attempt_at is None and "410" in message.delivery_error
+    assert "nope" not in message.delivery_error  # the remote body is never shown to agents
+
+
+def test_an_unreachable_webhook_does_not_reveal_why(conversation, admin, settings):
+    from tests.e2e.helpers import free_port
+
+    conversation.inbox.config = {"webhook_url": f"http://127.0.0.1:{free_port()}/hook"}
+    conversation.inbox.save()
+    message = _reply(conversation, admin)
+    assert deliver(message.pk) == DeliveryStatus.RETRYING
+    message.refresh_from_db()
+    assert message.delivery_error == "The webhook could not be reached."
 
 
 def test_gives_up_after_the_configured_attempts(conversation, admin, webhook_server, settings):

@@ -66,11 +66,16 @@ class ApiChannelAdapter(ChannelAdapter):
             response = httpx.post(
                 url, content=body, headers=headers, timeout=settings.SAHAYAK_DELIVERY_TIMEOUT
             )
+        except httpx.TimeoutException as exc:
+            raise DeliveryError("The webhook did not answer in time.") from exc
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"webhook unreachable: {exc}") from exc
+            # Not the transport's own words: "connection refused" vs a timeout would tell
+            # whoever sets the URL which ports are open on hosts Sahayak can reach.
+            raise DeliveryError("The webhook could not be reached.") from exc
         if response.is_success:
             return SendResult(external_id=response.headers.get("X-Message-Id") or None)
         permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
+        # The status only: the remote server's body is not shown to agents.
         raise DeliveryError(
-            f"webhook answered {response.status_code}: {response.text[:200]}", permanent=permanent
+            f"The webhook answered HTTP {response.status_code}.", permanent=permanent
         )
