@@ -124,11 +124,3 @@ def _announce(event: DomainEvent) -> None:
                 event.conversation.pk,
                 exc_info=result,
             )
-
-
-def label(kind: str) -> str:
-    """An event kind in the viewer's language (the raw kind if it is not one any more)."""
-    try:
-        return str(EventKind(kind).label)
-    except ValueError:
-        return kind

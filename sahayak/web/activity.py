@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import Team, User
-from sahayak.conversations import channels, events
+from sahayak.conversations import channels
 from sahayak.conversations.events import EventKind
 from sahayak.conversations.models import DeliveryStatus, Event, Priority, Status
 
@@ -22,14 +24,16 @@ class Activity:
     new: str
 
 
-def _choice(choices: Any) -> Callable[[Any], str]:
-    def label(value: Any) -> str:
-        try:
-            return str(choices(value).label)
-        except ValueError:
-            return str(value)
+def choice_label(choices: type[TextChoices], value: Any) -> str:
+    """The translated label of a stored choice (the raw value if it is not one any more)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
 
-    return label
+
+def _choice(choices: type[TextChoices]) -> Callable[[Any], str]:
+    return partial(choice_label, choices)
 
 
 def _listed(value: Any) -> str:
@@ -96,7 +100,7 @@ def describe(rows: list[Event]) -> list[Activity]:
         shown.append(
             Activity(
                 event=row,
-                title=events.label(row.kind),
+                title=choice_label(EventKind, row.kind),
                 old=word(old) if changed else "",
                 new=word(new) if changed else "",
             )

@@ -7,13 +7,14 @@ from typing import Any
 
 from babel.numbers import format_currency
 from django import template
-from django.db.models import TextChoices
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info, to_locale
 
 from sahayak.contacts import identities
 from sahayak.conversations import channels
 from sahayak.conversations.models import Priority, Status
+
+from ..activity import choice_label
 
 register = template.Library()
 
@@ -63,22 +64,14 @@ def language_name(code: str) -> str:
     return f"{info['name_translated']} ({info['name_local']})"
 
 
-def _label(choices: type[TextChoices], value: str) -> str:
-    """The translated label of a stored choice (the raw value if it is not one any more)."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 @register.filter
 def status_label(value: str) -> str:
-    return _label(Status, value)
+    return choice_label(Status, value)
 
 
 @register.filter
 def priority_label(value: str) -> str:
-    return _label(Priority, value)
+    return choice_label(Priority, value)
 
 
 @register.filter
