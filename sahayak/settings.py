@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sahayak.accounts.middleware.SignInPolicyMiddleware",
     "sahayak.web.middleware.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -210,6 +211,47 @@ AUTHENTICATION_BACKENDS = ["sahayak.accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+# How long a sign-in lasts (hours), and whether closing the browser ends it.
+SESSION_COOKIE_AGE = env_int("SAHAYAK_SESSION_HOURS", 168) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SAHAYAK_SESSION_BROWSER_CLOSE", False)
+SESSION_COOKIE_SAMESITE = "Lax"
+# Failed sign-ins: tries without delay, then a doubling wait; the lock after this many
+# (lifted by an administrator); failures per client address in 15 minutes.
+SAHAYAK_SIGNIN_FREE_TRIES = env_int("SAHAYAK_SIGNIN_FREE_TRIES", 3)
+SAHAYAK_SIGNIN_LOCK_AFTER = env_int("SAHAYAK_SIGNIN_LOCK_AFTER", 10)
+SAHAYAK_SIGNIN_IP_RATE = env_int("SAHAYAK_SIGNIN_IP_RATE", 30)
+# Roles that must use two-factor sign-in (comma-separated: admin, supervisor, agent).
+SAHAYAK_2FA_REQUIRED_ROLES = env_list("SAHAYAK_2FA_REQUIRED_ROLES", "")
+PASSWORD_RESET_TIMEOUT = env_int("SAHAYAK_PASSWORD_RESET_MINUTES", 60) * 60
+# Password-reset requests per address and per client per hour.
+SAHAYAK_PASSWORD_RESET_RATE = env_int("SAHAYAK_PASSWORD_RESET_RATE", 5)
+# Django's own mail (password resets) goes the way replies do: the relay or the outbox.
+EMAIL_BACKEND = "sahayak.connectors.email.backend.RelayEmailBackend"
+
+# Single sign-on with OpenID Connect (enabled when a client id is set).
+OIDC_RP_CLIENT_ID = os.environ.get("SAHAYAK_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("SAHAYAK_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("SAHAYAK_OIDC_AUTHORIZATION_URL", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("SAHAYAK_OIDC_TOKEN_URL", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("SAHAYAK_OIDC_USERINFO_URL", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("SAHAYAK_OIDC_JWKS_URL", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("SAHAYAK_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("SAHAYAK_OIDC_SCOPES", "openid email profile")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = env_bool("SAHAYAK_OIDC_CREATE_USERS", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+# The sign-in button's text, the claim that lists the user's groups, and how groups map to
+# roles ("group=role,…") and teams (groups named like a team join it).
+SAHAYAK_OIDC_NAME = os.environ.get("SAHAYAK_OIDC_NAME", "")
+SAHAYAK_OIDC_GROUPS_CLAIM = os.environ.get("SAHAYAK_OIDC_GROUPS_CLAIM", "groups")
+SAHAYAK_OIDC_ROLE_MAP = dict(
+    item.split("=", 1) for item in env_list("SAHAYAK_OIDC_ROLE_MAP", "") if "=" in item
+)
+SAHAYAK_OIDC_TEAM_SYNC = env_bool("SAHAYAK_OIDC_TEAM_SYNC", True)
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("sahayak.accounts.sso.SahayakOIDCBackend")
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from sahayak.accounts import sso
 from sahayak.api.api import api
 from sahayak.connectors.chat import views as chat_views
 from sahayak.conversations import channels
 from sahayak.portal import help_views
+from sahayak.web.views import signin as signin_views
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -13,6 +15,8 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    # The admin signs in through the workspace's page (throttling, second factor).
+    path("admin/login/", signin_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("form/", include("sahayak.connectors.webform.urls")),
@@ -31,3 +35,5 @@ urlpatterns = [
     ],
     path("", include("sahayak.web.urls")),
 ]
+if sso.is_enabled():
+    urlpatterns.insert(0, path("sso/", include("mozilla_django_oidc.urls")))

@@ -33,6 +33,18 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_counters(settings: Any, tmp_path: Any) -> Iterator[None]:
+    """Rate-limit and throttle counters (in-process cache) and the outbox start empty."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    settings.SAHAYAK_OUTBOX_DIR = str(tmp_path / "sent-mail")
+    yield
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """A request in another language must not leak into the next test."""
     yield

@@ -26,6 +26,11 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # Heartbeat of the agent's open workspace: chat visitors see whether anyone is there.
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Sign-in throttling: consecutive failures, when the next try is allowed, and a lock that
+    # only an administrator lifts (see accounts/signin.py).
+    failed_signins = models.PositiveIntegerField(default=0, editable=False)
+    signin_blocked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    signin_locked_at = models.DateTimeField(_("sign-in locked at"), null=True, blank=True)
 
     objects: AgentManager = AgentManager()  # type: ignore[misc]
 
@@ -52,6 +57,11 @@ class Team(models.Model):
         return self.name
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    FULL = "full", _("Read and write")
+
+
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored, the secret is shown once at creation."""
 
@@ -62,9 +72,61 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.FULL
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Requests per minute this token may make (0 = the server's default).
+    rate_limit = models.PositiveIntegerField(_("requests per minute"), default=0)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class TwoFactor(models.Model):
+    """An agent's TOTP authenticator. The secret is encrypted at rest (sahayak.crypto)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=255)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step accepted: a code seen once is not accepted again.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"
+
+
+class AgentSession(models.Model):
+    """A signed-in browser of an agent, listed on the profile so it can be signed out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    method = models.CharField(max_length=16, default="password")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):

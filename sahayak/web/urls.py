@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, contacts, conversation, inbox, knowledge, search
+from .views import (
+    account,
+    audit,
+    contacts,
+    conversation,
+    inbox,
+    knowledge,
+    search,
+    security,
+    signin,
+)
 
 app_name = "web"
 
@@ -82,13 +92,26 @@ urlpatterns = [
     path("profile/", account.profile, name="profile"),
     path("notifications/", account.notification_list, name="notifications"),
     path("notifications/read/", account.notifications_read, name="notifications_read"),
+    path("login/", signin.SignInView.as_view(), name="login"),
+    path("login/verify/", signin.second_factor, name="login_2fa"),
+    path("password/reset/", signin.ResetPasswordView.as_view(), name="password_reset"),
+    path("password/reset/sent/", signin.ResetDoneView.as_view(), name="password_reset_done"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
+        "password/reset/<uidb64>/<token>/",
+        signin.ResetPasswordConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
+    path(
+        "password/reset/done/",
+        signin.ResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("profile/two-factor/", security.two_factor, name="two_factor"),
+    path("profile/two-factor/off/", security.two_factor_disable, name="two_factor_disable"),
+    path("profile/two-factor/codes/", security.recovery_codes, name="recovery_codes"),
+    path("profile/sessions/", security.session_list, name="sessions"),
+    path("settings/audit/", audit.audit_log, name="audit"),
+    path("settings/audit/export.csv", audit.audit_export, name="audit_export"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
