@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sahayak.api.idempotency.IdempotencyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sahayak.accounts.middleware.SignInPolicyMiddleware",
@@ -286,6 +287,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SAHAYAK_MAX_JSON_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SAHAYAK_MAX_MESSAGE_CHARS = env_int("SAHAYAK_MAX_MESSAGE_CHARS", 100_000)
 SAHAYAK_MAX_ATTACHMENT_BYTES = env_int("SAHAYAK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+# API requests per token per minute (a token may set its own), and how long answers to
+# requests with an Idempotency-Key are kept.
+SAHAYAK_API_RATE = env_int("SAHAYAK_API_RATE", 600)
+SAHAYAK_IDEMPOTENCY_HOURS = env_int("SAHAYAK_IDEMPOTENCY_HOURS", 24)
 SAHAYAK_WEBFORM_RATE = env_int("SAHAYAK_WEBFORM_RATE", 10)  # submissions per IP per minute
 
 # --- Channels and language -------------------------------------------------------------------

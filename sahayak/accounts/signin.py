@@ -14,6 +14,7 @@ behind the refusals.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,10 +27,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sahayak.clientip import client_address
+from sahayak.ratelimit import exceeded
 
 from .models import User
 from .services import record_audit
 
+logger = logging.getLogger(__name__)
 IP_WINDOW = 15 * 60
 MAX_DELAY = 15 * 60
 
@@ -66,7 +69,11 @@ def _wait_message(seconds: int) -> str:
 def refusal(request: HttpRequest | None, user: User | None) -> Refusal | None:
     """Whether a sign-in try must be refused before the password is even checked."""
     if request is not None:
-        failures = cache.get(_ip_key(client_address(request)), 0)
+        try:
+            failures = int(cache.get(_ip_key(client_address(request)), 0))
+        except Exception:  # cache server down: the per-account limit still holds
+            logger.warning("sign-in throttle cache unreachable", exc_info=True)
+            failures = 0
         if failures >= settings.SAHAYAK_SIGNIN_IP_RATE:
             return Refusal(_wait_message(IP_WINDOW), IP_WINDOW)
     if user is None:
@@ -98,12 +105,7 @@ def delay_after(failures: int) -> int:
 def record_failure(request: HttpRequest | None, user: User | None, login: str) -> None:
     ip = client_address(request) if request is not None else ""
     if ip:
-        key = _ip_key(ip)
-        if not cache.add(key, 1, timeout=IP_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=IP_WINDOW)
+        exceeded(_ip_key(ip), settings.SAHAYAK_SIGNIN_IP_RATE, IP_WINDOW)
     if user is None:
         record_audit(
             actor=None,

@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from sahayak.conversations import channels
 from sahayak.pagination import BadCursor
 
-from .auth import BearerToken
+from .auth import BearerToken, RateLimited
 from .parser import InvalidText, StrictJsonParser
 from .routers import (
     contacts,
@@ -68,6 +68,15 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": "Missing or invalid bearer token."}, status=401)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Too many requests for this token; slow down."}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)
