@@ -4,10 +4,12 @@ every channel, replies and new requests (stored through the one inbound pipeline
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +17,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sahayak.contacts.identities import normalize_email
 from sahayak.contacts.models import Contact
@@ -26,6 +29,7 @@ from sahayak.conversations.pipeline import ReceiveResult, receive
 
 from .models import LoginLink
 
+logger = logging.getLogger(__name__)
 LINK_LIFETIME = timedelta(minutes=30)
 
 
@@ -49,8 +53,6 @@ def request_link(*, email: str, locale: str, base_url: str) -> None:
     """Email a sign-in link to ``email``. Nothing tells the caller whether the address is
     known (the page says the same either way); a new address becomes a contact when the
     link is used, since using it proves the address is theirs."""
-    from sahayak.connectors.email.outbound import relay_for, send_mime
-
     try:
         address = normalize_email(email)
     except ValueError as exc:
@@ -63,22 +65,54 @@ def request_link(*, email: str, locale: str, base_url: str) -> None:
         expires_at=timezone.now() + LINK_LIFETIME,
     )
     link = f"{base_url}{token}/"
+    context = {"link": link, "minutes": int(LINK_LIFETIME.total_seconds() // 60)}
+    try:
+        _send_notice(
+            address, locale, gettext_lazy("Your sign-in link"), "portal/login_email.txt", context
+        )
+    except DeliveryError as exc:
+        raise PortalError(
+            _("We could not send the email just now. Please try again in a few minutes.")
+        ) from exc
+
+
+def _send_notice(
+    address: str, locale: str, subject: Any, template: str, context: dict[str, Any]
+) -> None:
+    """One automatic email of the portal, in the customer's language."""
+    from sahayak.connectors.email.outbound import relay_for, send_mime
+
     with translation.override(locale or settings.LANGUAGE_CODE):
-        context = {"link": link, "minutes": int(LINK_LIFETIME.total_seconds() // 60)}
         mime = EmailMessage()
-        mime["Subject"] = _("Your sign-in link")
+        mime["Subject"] = str(subject)
         mime["From"] = sender_address()
         mime["To"] = address
         mime["Date"] = format_datetime(timezone.now())
         mime["Message-ID"] = make_msgid(domain=sender_address().partition("@")[2] or None)
         mime["Auto-Submitted"] = "auto-generated"
-        mime.set_content(render_to_string("portal/login_email.txt", context))
-    try:
-        send_mime(relay_for({}), mime, sender_address(), address)
-    except DeliveryError as exc:
-        raise PortalError(
-            _("We could not send the email just now. Please try again in a few minutes.")
-        ) from exc
+        mime.set_content(render_to_string(template, context))
+    send_mime(relay_for({}), mime, sender_address(), address)
+
+
+def _tell_known_addresses(contact: Contact, new_address: str, locale: str) -> None:
+    """An address an agent added was just proven by a sign-in: the customer's other,
+    already proven addresses hear of it (so a wrongly added address does not go unseen)."""
+    from sahayak.contacts.models import Identity
+
+    others = Identity.objects.filter(contact=contact, kind="email", verified=True).exclude(
+        address=new_address
+    )
+    for other in others.values_list("address", flat=True)[:10]:
+        try:
+            _send_notice(
+                other,
+                locale or contact.locale,
+                gettext_lazy("A new address signed in to your account"),
+                "portal/new_address_email.txt",
+                {"address": new_address},
+            )
+        except DeliveryError:
+            logger.warning("could not tell %s about a new sign-in address", other)
 
 
 def use_link(token: str) -> tuple[Contact, str]:
@@ -89,10 +123,15 @@ def use_link(token: str) -> tuple[Contact, str]:
             raise PortalError(_("This sign-in link has expired or was already used."))
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
-        contact, _created = resolve_contact(kind="email", address=link.email, locale=link.locale)
         from sahayak.contacts.models import Identity
 
+        unproven = Identity.objects.filter(
+            kind="email", address=link.email, verified=False, contact__isnull=False
+        ).exists()
+        contact, _created = resolve_contact(kind="email", address=link.email, locale=link.locale)
         Identity.objects.filter(kind="email", address=link.email).update(verified=True)
+    if unproven:
+        _tell_known_addresses(contact, link.email, link.locale)
     while contact.merged_into_id:
         contact = contact.merged_into  # type: ignore[assignment]
     return contact, link.email

@@ -110,3 +110,28 @@ def test_bad_addresses_and_floods_get_clear_errors(client: Client, smtp_sink: An
         client.post("/portal/login/", {"email": "asha@mail.example"})
     assert client.post("/portal/login/", {"email": "asha@mail.example"}).status_code == 429
     assert client.post("/portal/login/bogus-token/").status_code == 400
+
+
+def test_an_address_an_agent_added_tells_the_proven_addresses_when_first_used(
+    client: Client, smtp_sink: Any, api: Any
+) -> None:
+    """Adding an address to a customer does not quietly hand over their portal: the first
+    sign-in with it is reported to the addresses the customer already proved."""
+    email_inbox = InboxFactory(channel="email", config={"address": "help@shop.example"})
+    first = receive(inbound(email_inbox, sender_address="asha@mail.example", subject="Hi"))
+    contact = first.conversation.contact
+    sign_in(client, smtp_sink, "asha@mail.example")  # proves asha@mail.example
+    response = api.patch(
+        f"/api/v1/contacts/{contact.pk}",
+        {"add_identities": [{"kind": "email", "address": "new@elsewhere.example"}]},
+    )
+    assert response.status_code == 200, response.content
+    before = len(smtp_sink.messages)
+    sign_in(Client(), smtp_sink, "new@elsewhere.example")
+    notices = [m for m in smtp_sink.messages[before:] if "asha@mail.example" in m[1]]
+    assert len(notices) == 1
+    assert "new@elsewhere.example" in notices[0][2].decode()
+    # A second sign-in with the now proven address tells nobody again.
+    before = len(smtp_sink.messages)
+    sign_in(Client(), smtp_sink, "new@elsewhere.example")
+    assert len(smtp_sink.messages) == before + 1  # only the link itself
