@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from sahayak.accounts.models import Team
 from sahayak.contacts.models import Contact
 
+from .fields import SealedConfigField
+
 
 def _public_key() -> str:
     return secrets.token_urlsafe(18)
@@ -30,7 +32,7 @@ class Inbox(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="inboxes"
     )
     public_key = models.CharField(max_length=32, unique=True, default=_public_key)
-    config = models.JSONField(default=dict, blank=True)
+    config = SealedConfigField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
