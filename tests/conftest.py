@@ -39,6 +39,8 @@ def _fresh_counters(settings: Any, tmp_path: Any) -> Iterator[None]:
     from django.core.cache.backends.locmem import LocMemCache
 
     settings.SAHAYAK_OUTBOX_DIR = str(tmp_path / "sent-mail")
+    # Test peers (webhooks, SMTP and IMAP servers) listen on this machine.
+    settings.SAHAYAK_ALLOWED_HOSTS = ["127.0.0.0/8", "localhost"]
     yield
     if isinstance(caches["default"], LocMemCache):
         caches["default"].clear()

@@ -3,7 +3,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from sahayak import netguard
+
 from . import channels
+from .fields import masked, unmask
 from .models import Attachment, Conversation, ConversationMerge, Event, Inbox, Message, Tag
 
 
@@ -19,6 +22,9 @@ class InboxForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Secrets are never shown: a mask stands in, and an unchanged mask keeps them.
+            self.initial["config"] = masked(self.instance.config)
         choices = [(c.kind, str(c.label)) for c in channels.channels()]
         current = self.instance.channel if self.instance.pk else ""
         if current and not channels.is_known(current):
@@ -26,6 +32,17 @@ class InboxForm(forms.ModelForm):
         field = self.fields["channel"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices
+
+    def clean_config(self) -> Any:
+        stored = Inbox.objects.filter(pk=self.instance.pk).values_list("config", flat=True)
+        config = unmask(self.cleaned_data.get("config"), stored[0] if stored else {})
+        url = config.get("webhook_url") if isinstance(config, dict) else None
+        if url:
+            try:
+                netguard.check_scheme(str(url))
+            except netguard.DestinationRefused as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return config
 
 
 @admin.register(Inbox)

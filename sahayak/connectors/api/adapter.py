@@ -16,6 +16,7 @@ import time
 import httpx
 from django.conf import settings
 
+from sahayak import netguard
 from sahayak.conversations.channels import (
     ChannelAdapter,
     DeliveryError,
@@ -63,9 +64,11 @@ class ApiChannelAdapter(ChannelAdapter):
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         try:
-            response = httpx.post(
+            response = netguard.post(
                 url, content=body, headers=headers, timeout=settings.SAHAYAK_DELIVERY_TIMEOUT
             )
+        except netguard.DestinationRefused as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
         except httpx.TimeoutException as exc:
             raise DeliveryError("The webhook did not answer in time.") from exc
         except httpx.HTTPError as exc:

@@ -35,6 +35,7 @@ def _out(inbox: Inbox) -> dict[str, Any]:
     for kind in ("imap", "smtp"):
         if data[kind]:
             data[kind].pop("password", None)
+            data[kind].pop("check_destination", None)
     return {"id": inbox.pk, **data}
 
 

@@ -10,22 +10,28 @@ passing reason is left unmarked and tried again on the next round. Neither stops
 from __future__ import annotations
 
 import hashlib
+import imaplib
 import json
 import logging
 import re
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import MailboxStarttlsError
+from imap_tools.utils import check_command_status
 
+from sahayak import heartbeat
 from sahayak.conversations.models import Inbox
+from sahayak.netguard import vetted_address
 
 from .inbound import IngestOutcome, MailDeferred, MailRejected, ingest, ingest_many
-from .mailboxes import CHANNEL, ServerSettings
+from .mailboxes import CHANNEL, ServerSettings, server_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -59,24 +65,71 @@ class PollReport:
             self.failed += 1
 
 
-def connect(server: ServerSettings, folder: str = "INBOX") -> BaseMailBox:
-    timeout = settings.SAHAYAK_SMTP_TIMEOUT
-    mailbox: BaseMailBox
-    if server.security == "ssl":
-        context = ssl.create_default_context()
-        mailbox = MailBox(server.host, server.port, timeout=timeout, ssl_context=context)
-    elif server.security == "starttls":
-        mailbox = MailBoxStartTls(
-            server.host, server.port, timeout=timeout, ssl_context=ssl.create_default_context()
+class _PinnedIMAP4(imaplib.IMAP4):
+    """IMAP to the address netguard checked (the name stays for STARTTLS)."""
+
+    def __init__(self, host: str, port: int, timeout: float, pinned: str):
+        self._pinned = pinned
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self._pinned, self.port), timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float, pinned: str):
+        self._pinned = pinned
+        super().__init__(host, port, ssl_context=context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        raw = socket.create_connection((self._pinned, self.port), timeout)
+        return self.ssl_context.wrap_socket(raw, server_hostname=self.host)
+
+
+class _PinnedMailBox(MailBox):
+    def __init__(self, host: str, port: int, *, timeout: float, pinned: str):
+        self._pinned = pinned
+        super().__init__(host, port, timeout=timeout, ssl_context=ssl.create_default_context())
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _PinnedIMAP4SSL(
+            self._host, self._port, self._ssl_context, self._timeout, self._pinned
         )
-    else:
-        mailbox = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
+
+
+class _PinnedMailBoxStartTls(MailBoxStartTls):
+    def __init__(self, host: str, port: int, *, timeout: float, pinned: str):
+        self._pinned = pinned
+        super().__init__(host, port, timeout=timeout, ssl_context=ssl.create_default_context())
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        client = _PinnedIMAP4(self._host, self._port, self._timeout, self._pinned)
+        check_command_status(client.starttls(self._ssl_context), MailboxStarttlsError)
+        return client
+
+
+class _PinnedMailBoxUnencrypted(MailBoxUnencrypted):
+    def __init__(self, host: str, port: int, *, timeout: float, pinned: str):
+        self._pinned = pinned
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _PinnedIMAP4(self._host, self._port, self._timeout, self._pinned)
+
+
+def connect(server: ServerSettings, folder: str = "INBOX") -> BaseMailBox:
+    """Log in to a mailbox's IMAP server (a checked destination: see sahayak.netguard)."""
+    timeout = settings.SAHAYAK_SMTP_TIMEOUT
+    pinned = vetted_address(server.host, server.port)
+    kinds = {"ssl": _PinnedMailBox, "starttls": _PinnedMailBoxStartTls}
+    factory = kinds.get(server.security, _PinnedMailBoxUnencrypted)
+    mailbox: BaseMailBox = factory(server.host, server.port, timeout=timeout, pinned=pinned)
     return mailbox.login(server.username, server.password, initial_folder=folder)
 
 
 def imap_settings(inbox: Inbox) -> ServerSettings | None:
     imap = inbox.config.get("imap")
-    return ServerSettings(**imap) if isinstance(imap, dict) and imap.get("host") else None
+    return server_from_config(imap) if isinstance(imap, dict) and imap.get("host") else None
 
 
 def poll_mailbox(inbox: Inbox, *, batch_size: int = 25) -> PollReport:
@@ -190,20 +243,31 @@ def watch(inbox_id: int, stop: threading.Event) -> None:
 
 
 def run(stop: threading.Event, only: list[int] | None = None, rescan: float = 30.0) -> None:
-    """One watcher thread per mailbox with IMAP settings; new mailboxes are picked up."""
+    """One watcher thread per mailbox with IMAP settings; new mailboxes are picked up.
+    A database outage is waited out with backoff: the fetcher never exits on it."""
     threads: dict[int, threading.Thread] = {}
+    delay = 1.0
     while not stop.is_set():
-        inboxes = Inbox.objects.filter(channel=CHANNEL, is_active=True)
-        if only:
-            inboxes = inboxes.filter(pk__in=only)
-        for inbox in inboxes:
-            alive = threads.get(inbox.pk)
-            if imap_settings(inbox) is None or (alive is not None and alive.is_alive()):
-                continue
-            thread = threading.Thread(
-                target=watch, args=(inbox.pk, stop), name=f"imap-{inbox.pk}", daemon=True
-            )
-            thread.start()
-            threads[inbox.pk] = thread
-        close_old_connections()
-        stop.wait(rescan)
+        try:
+            inboxes = Inbox.objects.filter(channel=CHANNEL, is_active=True)
+            if only:
+                inboxes = inboxes.filter(pk__in=only)
+            for inbox in inboxes:
+                alive = threads.get(inbox.pk)
+                if imap_settings(inbox) is None or (alive is not None and alive.is_alive()):
+                    continue
+                thread = threading.Thread(
+                    target=watch, args=(inbox.pk, stop), name=f"imap-{inbox.pk}", daemon=True
+                )
+                thread.start()
+                threads[inbox.pk] = thread
+            heartbeat.beat("fetchmail")
+            delay = 1.0
+            wait = rescan
+        except DatabaseError as exc:
+            logger.warning("fetchmail: database unavailable (%s); retrying in %.0f s", exc, delay)
+            connection.close()  # a connection the outage broke is not used again
+            wait, delay = delay, min(delay * 2, 30.0)
+        finally:
+            close_old_connections()
+        stop.wait(wait)

@@ -32,6 +32,16 @@ class ServerSettings:
     security: str = "ssl"
     username: str = ""
     password: str = ""
+    # Mailbox servers are set by supervisors: connect only to public addresses (see
+    # sahayak.netguard). The relay in SAHAYAK_SMTP_URL is the operator's and is trusted.
+    check_destination: bool = True
+
+
+def server_from_config(stored: dict[str, Any]) -> ServerSettings:
+    """A mailbox's stored server settings; the destination check cannot be switched off
+    from stored settings (only the operator's SAHAYAK_SMTP_URL is trusted)."""
+    known = {"host", "port", "security", "username", "password"}
+    return ServerSettings(**{k: v for k, v in stored.items() if k in known})
 
 
 @dataclass
@@ -122,8 +132,8 @@ def settings_of(inbox: Inbox) -> MailboxSettings:
     values = {"address": "", **{k: v for k, v in config.items() if k in known}}
     return MailboxSettings(
         **{**values, "name": inbox.name, "team_id": inbox.team_id, "is_active": inbox.is_active},
-        imap=ServerSettings(**imap) if imap else None,
-        smtp=ServerSettings(**smtp) if smtp else None,
+        imap=server_from_config(imap) if imap else None,
+        smtp=server_from_config(smtp) if smtp else None,
     )
 
 
@@ -140,6 +150,9 @@ def save_mailbox(settings: MailboxSettings, inbox: Inbox | None = None) -> Inbox
     config = asdict(settings)
     for key in ("name", "team_id", "is_active"):
         config.pop(key)
+    for kind in ("imap", "smtp"):
+        if config.get(kind):
+            config[kind].pop("check_destination", None)  # never stored: always checked
     if inbox is None:
         inbox = Inbox(channel=CHANNEL)
     inbox.name = settings.name.strip()

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sahayak import netguard
 from sahayak.conversations.channels import (
     ChannelAdapter,
     DeliveryError,
@@ -33,7 +34,7 @@ from sahayak.conversations.channels import (
 from sahayak.conversations.models import Inbox
 
 from . import outbox
-from .mailboxes import ServerSettings
+from .mailboxes import ServerSettings, server_from_config
 from .thread_ids import reply_token, with_number
 
 
@@ -50,6 +51,7 @@ def parse_smtp_url(url: str) -> ServerSettings:
         security=security,
         username=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
+        check_destination=False,  # the operator's own relay
     )
 
 
@@ -137,7 +139,7 @@ def relay_for(config: dict[str, object]) -> ServerSettings | None:
     """The mailbox's own relay, else ``SAHAYAK_SMTP_URL``; None: keep mail in the outbox."""
     own = config.get("smtp")
     if isinstance(own, dict) and own.get("host"):
-        return ServerSettings(**own)
+        return server_from_config(own)
     if not settings.SAHAYAK_SMTP_URL:
         return None
     return parse_smtp_url(settings.SAHAYAK_SMTP_URL)
@@ -152,18 +154,25 @@ def send_mime(relay: ServerSettings | None, mime: EmailMessage, sender: str, to:
     timeout = settings.SAHAYAK_SMTP_TIMEOUT
     try:
         client: smtplib.SMTP
-        if relay.security == "ssl":
-            client = smtplib.SMTP_SSL(
-                relay.host, relay.port, timeout=timeout, context=ssl.create_default_context()
+        context = ssl.create_default_context()
+        if relay.security == "ssl" and relay.check_destination:
+            client = netguard.PinnedSMTPSSL(
+                relay.host, relay.port, timeout=timeout, context=context
             )
+        elif relay.security == "ssl":
+            client = smtplib.SMTP_SSL(relay.host, relay.port, timeout=timeout, context=context)
+        elif relay.check_destination:
+            client = netguard.PinnedSMTP(relay.host, relay.port, timeout=timeout)
         else:
             client = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
         with client:
             if relay.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if relay.username:
                 client.login(relay.username, relay.password)
             client.send_message(mime, from_addr=sender, to_addrs=[to])
+    except netguard.DestinationRefused as exc:
+        raise DeliveryError(str(exc), permanent=True) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, reason = next(iter(exc.recipients.values()))
         raise _refused(code, reason) from exc
