@@ -35,4 +35,5 @@ def login(browser: Any, base: str, username: str) -> Any:
 
 def live(page: Any) -> None:
     """The page's agent socket is connected."""
-    page.wait_for_function("document.body.dataset.live === '1'")
+    # Locators, not wait_for_function: the pages' CSP forbids evaluating strings.
+    page.locator("body[data-live='1']").wait_for(state="attached")

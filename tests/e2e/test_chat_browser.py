@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import CHROMIUM, live, login
 from .helpers import django_eval, free_port, kill, prepare_env, start_server
@@ -175,11 +176,7 @@ def test_messages_typed_while_the_server_is_down_are_stored_once_when_it_is_back
     # Back on the same port: the widget reconnects and resends its outbox.
     port = int(chat["base"].rsplit(":", 1)[1])
     chat["proc"], _base = start_server(chat["env"], "--no-worker", port=port)
-    visitor.wait_for_function(
-        "document.querySelector('#sahayak-chat').shadowRoot"
-        ".querySelectorAll('.sc-visitor[data-id]').length === 3",
-        timeout=40_000,
-    )
+    expect(visitor.locator("#sahayak-chat .sc-visitor[data-id]")).to_have_count(3, timeout=40_000)
     assert visitor.locator(".sc-pending").count() == 0
     assert stored_texts(chat["env"]) == ["premier", "deuxième", "troisième"]
     # A reload shows each once.

@@ -119,8 +119,8 @@ def test_two_agents_work_the_same_conversation_live(server, browser):
 
     # Ravi assigns it to himself: Asha's side panel follows.
     ravi.select_option("#side select[name=assignee]", label="Ravi")
-    asha.wait_for_function(
-        "document.querySelector('#side select[name=assignee]').selectedOptions[0].text === 'Ravi'"
+    asha.locator("#side select[name=assignee] option:checked", has_text="Ravi").wait_for(
+        state="attached"
     )
 
 
