@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -34,10 +35,23 @@ def client_address(request: HttpRequest) -> str:
     """REMOTE_ADDR, or — when that is a trusted proxy — the nearest untrusted address in
     X-Forwarded-For (read from the right, where our own proxies appended)."""
     remote = str(request.META.get("REMOTE_ADDR", "") or "")
+    return _behind_proxies(remote, str(request.META.get("HTTP_X_FORWARDED_FOR", "")))
+
+
+def scope_client_address(scope: dict[str, Any]) -> str:
+    """The same for a websocket's ASGI scope."""
+    client = scope.get("client") or ("", 0)
+    forwarded = ""
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            forwarded = value.decode("latin-1")
+    return _behind_proxies(str(client[0] or ""), forwarded)
+
+
+def _behind_proxies(remote: str, forwarded: str) -> str:
     networks = _trusted(tuple(settings.SAHAYAK_TRUSTED_PROXIES))
     if not networks or not _is_trusted(remote, networks):
         return remote
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _is_trusted(hop, networks):

@@ -215,6 +215,9 @@ def build_outbound(message: Message) -> OutboundMessage:
     recipients: dict[str, list[str]] = {}
     for kind, address in conversation.contact.identities.values_list("kind", "address"):
         recipients.setdefault(kind, []).append(address)
+    only_to = str(message.metadata.get("to", ""))
+    if only_to:  # an automatic message for one proven address (a chat transcript)
+        recipients = {"email" if "@" in only_to else message.channel: [only_to]}
     newest_first = (
         conversation.messages.filter(external_id__isnull=False, id__lt=message.pk)
         .order_by("-id")
@@ -233,7 +236,7 @@ def build_outbound(message: Message) -> OutboundMessage:
         inbox_config=_inbox_config(message, conversation),
         text=message.text,
         html=message.html,
-        subject=conversation.subject,
+        subject=str(message.metadata.get("subject") or conversation.subject),
         # A name the customer may see: never the agent's own email address.
         author_name=(
             (message.author_user.get_full_name() or message.author_user.username)

@@ -118,20 +118,33 @@ def retry_reply(*, message: Message, actor: User, channel: str | None = None) ->
 
 @transaction.atomic
 def send_automatic(
-    *, conversation: Conversation, text: str, html: str = "", kind: str, channel: str = ""
+    *,
+    conversation: Conversation,
+    text: str,
+    html: str = "",
+    kind: str,
+    channel: str = "",
+    subject: str = "",
+    to: str = "",
 ) -> Message:
     """A message the system sends on its own (an acknowledgement, a chat transcript by
     email): delivered like a reply, but it is no one's first response and leaves the
-    customer waiting."""
+    customer waiting. ``subject`` replaces the conversation's (which may be the customer's
+    own words) and ``to`` names the one address it goes to."""
     from .delivery import schedule_delivery
 
+    metadata: dict[str, str] = {"automatic": kind}
+    if subject:
+        metadata["subject"] = subject[:200]
+    if to:
+        metadata["to"] = to
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.OUTBOUND,
         channel=channel or conversation.channel,
         text=text,
         html=sanitize_html(html),
-        metadata={"automatic": kind},
+        metadata=metadata,
         delivery_status=DeliveryStatus.PENDING,
         next_attempt_at=timezone.now(),
     )

@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sahayak.clientip import scope_client_address
 from sahayak.contacts.attributes import invalid_text
 from sahayak.conversations.inbound import InboundRejected
 from sahayak.conversations.models import Inbox
@@ -124,7 +125,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         session = services.resume_session(inbox=self.inbox, token=content.get("token", ""))
         token = None
         if session is None:
-            session, token = services.start_session(inbox=self.inbox, context=context)
+            session, token = services.start_session(
+                inbox=self.inbox, context=context, ip=scope_client_address(self.scope)
+            )
         identity = content.get("identity")
         if isinstance(identity, dict) and identity.get("user_id"):
             session, token = self._identify(session, token, identity, context)
@@ -163,7 +166,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             if exc.code != "switch_user":
                 raise
         # Another user signed in on this browser: a fresh session, never the old history.
-        session, token = services.start_session(inbox=self.inbox, context=context)
+        session, token = services.start_session(
+            inbox=self.inbox, context=context, ip=scope_client_address(self.scope)
+        )
         return services.identify(session=session, **kwargs), token
 
     async def _message(self, content: dict[str, Any]) -> None:
@@ -188,7 +193,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     def _store(self, content: dict[str, Any]) -> dict[str, Any]:
         session = self._session()
-        if services.rate_limited(session):
+        if services.rate_limited(session, scope_client_address(self.scope)):
             raise services.ChatError(_("Too many messages; please wait a moment."), "rate")
         result = services.post_message(
             session=session,

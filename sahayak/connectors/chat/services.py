@@ -100,14 +100,35 @@ def find_inbox(public_key: str) -> Inbox | None:
     return Inbox.objects.filter(public_key=public_key, channel="chat", is_active=True).first()
 
 
-def rate_limited(session: ChatSession) -> bool:
-    """At most SAHAYAK_CHAT_RATE messages and uploads per visitor per minute."""
-    return exceeded(f"chat-rate:{session.public_id}", settings.SAHAYAK_CHAT_RATE, 60)
+def rate_limited(session: ChatSession, ip: str = "") -> bool:
+    """At most SAHAYAK_CHAT_RATE messages and uploads per visitor per minute, and as many
+    per client address (SAHAYAK_CHAT_IP_RATE) and per inbox (SAHAYAK_CHAT_INBOX_RATE): one
+    machine opening many sessions cannot flood an inbox."""
+    checks = [
+        (f"chat-rate:{session.public_id}", settings.SAHAYAK_CHAT_RATE),
+        (f"chat-inbox-rate:{session.inbox_id}", settings.SAHAYAK_CHAT_INBOX_RATE),
+    ]
+    if ip:
+        checks.append((f"chat-ip-rate:{ip}", settings.SAHAYAK_CHAT_IP_RATE))
+    return any(exceeded(key, limit, 60) for key, limit in checks)
+
+
+def sessions_rate_limited(inbox: Inbox, ip: str) -> bool:
+    """New chat sessions: at most SAHAYAK_CHAT_SESSIONS_PER_IP per client address and
+    SAHAYAK_CHAT_SESSIONS_PER_INBOX per inbox a minute."""
+    checks = [(f"chat-sessions-inbox:{inbox.pk}", settings.SAHAYAK_CHAT_SESSIONS_PER_INBOX)]
+    if ip:
+        checks.append((f"chat-sessions-ip:{ip}", settings.SAHAYAK_CHAT_SESSIONS_PER_IP))
+    return any(exceeded(key, limit, 60) for key, limit in checks)
 
 
 @transaction.atomic
-def start_session(*, inbox: Inbox, context: dict[str, str]) -> tuple[ChatSession, str]:
+def start_session(
+    *, inbox: Inbox, context: dict[str, str], ip: str = ""
+) -> tuple[ChatSession, str]:
     """A new visitor: an anonymous contact, its chat identity, and the browser's token."""
+    if sessions_rate_limited(inbox, ip):
+        raise ChatError(_("Too many new chats from here; please try again in a minute."), "rate")
     token = secrets.token_urlsafe(32)
     contact = Contact.objects.create(
         locale=supported_language(context.get("locale")),
@@ -369,11 +390,21 @@ def request_transcript(*, session: ChatSession, email: str = "") -> Message:
     conversation = session.conversation
     if conversation is None:
         raise ChatError(_("There is no conversation to send yet."), code="empty")
-    if not Identity.objects.filter(contact=conversation.contact_id, kind="email").exists():
+    address = transcript_address(session)
+    if not address:
         raise ChatError(
-            _("We can send the transcript only to an email address of your profile."),
+            _(
+                "We can send the transcript only to an address you have proved (by signing in "
+                "on this site or to our customer portal)."
+            ),
             code="email",
         )
+    if exceeded(
+        f"chat-transcript:{session.public_id}", settings.SAHAYAK_CHAT_TRANSCRIPTS_PER_HOUR, 3600
+    ) or exceeded(
+        f"chat-transcript-to:{address}", settings.SAHAYAK_CHAT_TRANSCRIPTS_PER_HOUR, 3600
+    ):
+        raise ChatError(_("A transcript was sent a moment ago; please try later."), code="rate")
     lines = [_("Transcript of conversation #%(n)d") % {"n": conversation.pk}, ""]
     for message in history(session)[-HISTORY_LIMIT:]:
         if message.conversation_id != conversation.pk:
@@ -382,8 +413,26 @@ def request_transcript(*, session: ChatSession, email: str = "") -> Message:
         stamp = message.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append(f"[{stamp}] {who}: {message.text}")
     return send_automatic(
-        conversation=conversation, text="\n".join(lines), kind="transcript", channel="email"
+        conversation=conversation,
+        text="\n".join(lines),
+        kind="transcript",
+        channel="email",
+        subject=_("Transcript of your chat with %(name)s") % {"name": session.inbox.name},
+        to=address,
     )
+
+
+def transcript_address(session: ChatSession) -> str:
+    """An address a transcript may go to: a proven email of the contact (given with a
+    signed identity from the business's site, or proven by a portal sign-in). Never an
+    address merely typed in the chat: anyone could type someone else's."""
+    verified = (
+        Identity.objects.filter(contact=session.contact_id, kind="email", verified=True)
+        .order_by("id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return str(verified or "")
 
 
 # --- what the widget shows -------------------------------------------------------------------
@@ -439,7 +488,9 @@ def serialize(session: ChatSession, message: Message) -> dict[str, Any]:
 def file_for_token(token: str) -> Attachment | None:
     """The attachment a signed link names, if the visitor who got the link may read it."""
     try:
-        public_id, attachment_id = signing.loads(token, salt="chat-file")
+        public_id, attachment_id = signing.loads(
+            token, salt="chat-file", max_age=settings.SAHAYAK_CHAT_FILE_LINK_SECONDS
+        )
     except (signing.BadSignature, ValueError, TypeError):
         return None
     session = ChatSession.objects.filter(public_id=public_id).first()

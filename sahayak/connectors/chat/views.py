@@ -26,6 +26,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sahayak.clientip import client_address
 from sahayak.conversations.inbound import InboundAttachment, InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.knowledge import help_center
@@ -138,7 +139,7 @@ def upload(request: HttpRequest, public_key: str) -> HttpResponse:
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type not in settings.SAHAYAK_CHAT_UPLOAD_TYPES:
         return _error(request, inbox, 415, "type", _("Files of this type cannot be sent here."))
-    if services.rate_limited(session):
+    if services.rate_limited(session, client_address(request)):
         return _error(request, inbox, 429, "rate", _("Too many messages; please wait a moment."))
     client_id = request.POST.get("client_id") or uuid.uuid4().hex
     attachment = InboundAttachment(

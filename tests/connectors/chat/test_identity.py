@@ -123,30 +123,46 @@ def test_a_typed_email_is_claimed_only_when_nobody_has_it(chat_inbox):
     assert ann.contact.name == "Ann" and not ann.verified
 
 
-def test_the_transcript_goes_by_email_to_the_visitors_address(chat_inbox, smtp_sink):
+def test_the_transcript_goes_only_to_a_proven_address_with_our_subject(
+    chat_inbox, smtp_sink, settings
+):
+    """A typed address could be anyone's: transcripts go only to a proven one (here, the
+    email the shop signed in with), under our own subject, a few times an hour at most."""
     from sahayak.connectors.email.mailboxes import MailboxSettings, save_mailbox
 
+    settings.SAHAYAK_CHAT_TRANSCRIPTS_PER_HOUR = 2
     save_mailbox(MailboxSettings(name="Support", address="help@shop.example", from_name="Shop"))
 
     async def scenario() -> list[dict[str, Any]]:
-        socket, _w = await hello(chat_inbox)
+        socket, welcome = await hello(chat_inbox)
         nothing = await _ask(socket, {"type": "transcript"})
-        await say(socket, "t1", "Which size fits a 42?")
-        await socket.send_json_to({"type": "details", "email": "ann@mail.example"})
+        await say(socket, "t1", "FREE MONEY click http://spam.example")
+        await socket.send_json_to({"type": "details", "email": "victim@mail.example"})
         await receive_type(socket, "details_saved")
-        sent = await _ask(socket, {"type": "transcript"})
+        typed = await _ask(socket, {"type": "transcript"})
         await socket.disconnect()
-        return [nothing, sent]
+        socket, _w = await hello(
+            chat_inbox,
+            token=welcome["token"],
+            identity=signed(chat_inbox, "shop-user-7", email="ann@mail.example"),
+        )
+        sent = [await _ask(socket, {"type": "transcript"}) for _ in range(3)]
+        await socket.disconnect()
+        return [nothing, typed, *sent]
 
-    nothing, sent = run(scenario())
+    nothing, typed, first, second, third = run(scenario())
     assert nothing["code"] == "empty"
-    assert sent["type"] == "transcript_sent"
-    transcript = Message.objects.get(metadata__automatic="transcript")
+    assert typed["code"] == "email"  # nothing goes to the typed address
+    assert first["type"] == second["type"] == "transcript_sent"
+    assert third["code"] == "rate"
+    transcript = Message.objects.filter(metadata__automatic="transcript").first()
     assert transcript.channel == "email"
     assert deliver(transcript.pk) == DeliveryStatus.SENT  # what the worker does
     mail = smtp_sink.parsed()
     assert mail["To"] == "ann@mail.example"
-    assert "Which size fits a 42?" in mail.get_body(("plain",)).get_content()
+    assert "Transcript of your chat with" in mail["Subject"] and "FREE" not in mail["Subject"]
+    assert "FREE MONEY" in mail.get_body(("plain",)).get_content()
+    assert all("victim" not in str(m[1]) for m in smtp_sink.messages)
 
 
 async def _ask(socket: Any, event: dict[str, Any]) -> dict[str, Any]:

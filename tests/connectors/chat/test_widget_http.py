@@ -127,3 +127,40 @@ def test_an_unknown_or_missing_locale_gets_the_default_language(client, chat_inb
     for query in ("?locale=zz-ZZ", "?locale=", ""):
         body = client.get(f"/chat/{chat_inbox.public_key}/config{query}").json()
         assert body["locale"] == "en" and body["strings"]["placeholder"] == "Write a message…"
+
+
+def test_file_links_expire(client, chat_inbox, settings):
+    session, token = _visitor(chat_inbox)
+    response = _upload(client, chat_inbox, token, "photo.png", PNG, "image/png")
+    url = response.json()["message"]["attachments"][0]["url"]
+    assert client.get(url).status_code == 200
+    settings.SAHAYAK_CHAT_FILE_LINK_SECONDS = -1  # every link is older than that
+    assert client.get(url).status_code == 404
+
+
+def test_one_address_cannot_open_sessions_without_end(chat_inbox, settings):
+    settings.SAHAYAK_CHAT_SESSIONS_PER_IP = 3
+    for _ in range(3):
+        services.start_session(inbox=chat_inbox, context={}, ip="203.0.113.5")
+    with pytest.raises(services.ChatError) as refused:
+        services.start_session(inbox=chat_inbox, context={}, ip="203.0.113.5")
+    assert refused.value.code == "rate"
+    services.start_session(inbox=chat_inbox, context={}, ip="198.51.100.1")  # others may
+
+
+def test_an_inbox_has_a_ceiling_for_new_sessions(chat_inbox, settings):
+    settings.SAHAYAK_CHAT_SESSIONS_PER_INBOX = 2
+    services.start_session(inbox=chat_inbox, context={}, ip="192.0.2.1")
+    services.start_session(inbox=chat_inbox, context={}, ip="192.0.2.2")
+    with pytest.raises(services.ChatError):
+        services.start_session(inbox=chat_inbox, context={}, ip="192.0.2.3")
+
+
+def test_messages_from_one_address_across_sessions_are_limited(chat_inbox, settings):
+    settings.SAHAYAK_CHAT_IP_RATE = 4
+    sessions = [_visitor(chat_inbox)[0] for _ in range(3)]
+    allowed = [
+        not services.rate_limited(session, "203.0.113.9") for session in sessions for _ in (1, 2)
+    ]
+    assert allowed == [True, True, True, True, False, False]
+    assert not services.rate_limited(sessions[0], "198.51.100.2")
