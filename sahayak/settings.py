@@ -32,6 +32,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SAHAYAK_DATA_DIR", Path.cwd() / "data")).resolve()
+if not DATA_DIR.exists():
+    # The database, keys, uploads and kept mail are for this service's user only.
+    DATA_DIR.mkdir(parents=True, mode=0o700)
 
 
 def _secret_key() -> str:
@@ -93,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sahayak.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sahayak.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "sahayak.web.context_processors.workspace",
+                "sahayak.csp.nonce",
             ],
         },
     },
@@ -153,11 +158,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Web threads, workers and the sweeper share a small pool of warm connections.
     _db["CONN_MAX_AGE"] = 0
+    # While the database is unreachable a request waits at most a few seconds for a
+    # connection, then gets 503 with Retry-After (sahayak.health) instead of hanging.
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN", 2),
         "max_size": env_int("DB_POOL_MAX", 20),
-        "timeout": 10,
+        "timeout": env_int("DB_POOL_TIMEOUT", 5),
     }
+    _db["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -205,7 +213,10 @@ TASKS = {
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["sahayak.accounts.backends.UsernameOrEmailBackend"]
@@ -274,6 +285,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SAHAYAK_MEDIA_ROOT", DATA_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -293,19 +306,33 @@ SAHAYAK_API_RATE = env_int("SAHAYAK_API_RATE", 600)
 SAHAYAK_IDEMPOTENCY_HOURS = env_int("SAHAYAK_IDEMPOTENCY_HOURS", 24)
 SAHAYAK_WEBFORM_RATE = env_int("SAHAYAK_WEBFORM_RATE", 10)  # submissions per IP per minute
 
+# Hosts on private networks, this machine or a link that webhooks and mailbox servers may
+# still reach (host names, addresses or networks, comma-separated); all others are refused.
+SAHAYAK_ALLOWED_HOSTS = env_list("SAHAYAK_ALLOWED_HOSTS", "")
+
 # --- Channels and language -------------------------------------------------------------------
 # Region used to read phone numbers written without a country code ("" = require +CC).
 SAHAYAK_PHONE_REGION = os.environ.get("SAHAYAK_PHONE_REGION", "")
 SAHAYAK_DETECT_LANGUAGES = env_list("SAHAYAK_DETECT_LANGUAGES", "en,hi,bn,el,fr")
 SAHAYAK_DELIVERY_MAX_ATTEMPTS = env_int("SAHAYAK_DELIVERY_MAX_ATTEMPTS", 8)
 SAHAYAK_DELIVERY_TIMEOUT = float(os.environ.get("SAHAYAK_DELIVERY_TIMEOUT", "10"))
-# How long a worker owns a send; after that a dead worker's send is picked up again.
-SAHAYAK_DELIVERY_LEASE_SECONDS = env_int("SAHAYAK_DELIVERY_LEASE_SECONDS", 120)
+# How long a worker owns a send; after that a dead worker's send (or one cut short by a
+# database outage) is picked up again. Longer than the slowest send (SMTP timeout, 30 s).
+SAHAYAK_DELIVERY_LEASE_SECONDS = env_int("SAHAYAK_DELIVERY_LEASE_SECONDS", 60)
 
 # --- Live chat -----------------------------------------------------------------------------
 SAHAYAK_CHAT_MAX_CHARS = env_int("SAHAYAK_CHAT_MAX_CHARS", 5000)
 # Messages (and uploads) per visitor per minute; more are refused and resent by the widget.
 SAHAYAK_CHAT_RATE = env_int("SAHAYAK_CHAT_RATE", 30)
+# Per client address and per inbox as well: one machine opening many sessions cannot
+# flood an inbox. New sessions per address / per inbox a minute.
+SAHAYAK_CHAT_IP_RATE = env_int("SAHAYAK_CHAT_IP_RATE", 120)
+SAHAYAK_CHAT_INBOX_RATE = env_int("SAHAYAK_CHAT_INBOX_RATE", 3000)
+SAHAYAK_CHAT_SESSIONS_PER_IP = env_int("SAHAYAK_CHAT_SESSIONS_PER_IP", 20)
+SAHAYAK_CHAT_SESSIONS_PER_INBOX = env_int("SAHAYAK_CHAT_SESSIONS_PER_INBOX", 600)
+# Transcripts per visitor and per address an hour; how long links to chat files work.
+SAHAYAK_CHAT_TRANSCRIPTS_PER_HOUR = env_int("SAHAYAK_CHAT_TRANSCRIPTS_PER_HOUR", 3)
+SAHAYAK_CHAT_FILE_LINK_SECONDS = env_int("SAHAYAK_CHAT_FILE_LINK_SECONDS", 12 * 3600)
 SAHAYAK_CHAT_UPLOAD_BYTES = env_int("SAHAYAK_CHAT_UPLOAD_BYTES", 10 * 1024 * 1024)
 SAHAYAK_CHAT_UPLOAD_TYPES = env_list(
     "SAHAYAK_CHAT_UPLOAD_TYPES",

@@ -1,18 +1,13 @@
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from sahayak import health
 from sahayak.accounts import sso
 from sahayak.api.api import api
 from sahayak.connectors.chat import views as chat_views
 from sahayak.conversations import channels
 from sahayak.portal import help_views
 from sahayak.web.views import signin as signin_views
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
-
 
 urlpatterns = [
     # The admin signs in through the workspace's page (throttling, second factor).
@@ -26,7 +21,8 @@ urlpatterns = [
     path("help/", include("sahayak.portal.urls")),
     path("portal/", include("sahayak.portal.urls_portal")),
     path("robots.txt", help_views.robots_txt),
-    path("healthz", health),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
     # Each channel's workspace pages (e.g. /settings/mailboxes/).
     *[
         path(channel.workspace_urls[0], include(channel.workspace_urls[1]))
@@ -37,3 +33,5 @@ urlpatterns = [
 ]
 if sso.is_enabled():
     urlpatterns.insert(0, path("sso/", include("mozilla_django_oidc.urls")))
+
+handler500 = "sahayak.health.server_error"

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from sahayak.conversations import channels
+from sahayak.health import RETRY_AFTER, database_down
 from sahayak.pagination import BadCursor
 
 from .auth import BearerToken, RateLimited
@@ -122,7 +123,15 @@ def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """A bug, not bad input: logged with its traceback, answered as JSON (no internals)."""
+    """A bug, not bad input: logged with its traceback, answered as JSON (no internals).
+    An unreachable database is not a bug: 503 with Retry-After, so clients retry."""
+    if database_down(exc):
+        logger.warning("API %s %s: database unavailable (%s)", request.method, request.path, exc)
+        response = api.create_response(
+            request, {"detail": "Temporarily unavailable; retry shortly."}, status=503
+        )
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     logger.exception("API error on %s %s", request.method, request.path)
     return api.create_response(
         request, {"detail": "Internal error; it has been logged."}, status=500

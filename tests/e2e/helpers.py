@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -46,7 +47,13 @@ def django_eval(code: str, env: dict[str, str]) -> Any:
 
 def prepare_env(tmp_path: Path, name: str) -> dict[str, str]:
     """A fresh data dir, and a fresh database when the suite runs on PostgreSQL."""
-    env = {**os.environ, "SAHAYAK_DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SAHAYAK_DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "WARNING",
+        # Test peers (webhooks, mail servers) listen on this machine.
+        "SAHAYAK_ALLOWED_HOSTS": "127.0.0.0/8,localhost",
+    }
     if env.get("DATABASE_URL", "").startswith("postgres"):
         import psycopg
 
@@ -73,14 +80,21 @@ def _drop_database(root: str, name: str) -> None:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    """A Sahayak process whose output goes to a file (a pipe nobody reads would fill up and
+    block the process's logging), read back by ``kill``."""
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by kill()
+        prefix="sahayak-e2e-", suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
         [sys.executable, "-m", "sahayak.cli", *args],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
+    proc.log_file = log  # type: ignore[attr-defined]
+    return proc
 
 
 def start_server(
@@ -107,7 +121,25 @@ def kill(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> str:
     """Signal the whole process group; return what it printed."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    return proc.communicate(timeout=30)[0] or ""
+    proc.wait(timeout=30)
+    return output_of(proc)
+
+
+def output_of(proc: subprocess.Popen[str]) -> str:
+    """What the process printed so far (all of it once it ended; the file is then gone)."""
+    log = getattr(proc, "log_file", None)
+    if log is None:
+        return proc.communicate(timeout=30)[0] or ""
+    try:
+        with open(log.name, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except FileNotFoundError:  # read and removed by an earlier call
+        return ""
+    if proc.poll() is not None:
+        log.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(log.name)
+    return text
 
 
 def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:

@@ -4,7 +4,7 @@ delivering a reply to a webhook, and a clean shutdown."""
 import httpx
 import pytest
 
-from .helpers import django_eval, kill, prepare_env, sahayak, start_server, wait_for
+from .helpers import django_eval, kill, output_of, prepare_env, sahayak, start_server, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,8 @@ def test_stopping_serve_stops_its_worker(tmp_path):
         workers = [int(pid) for pid in children.read().split()]
     assert workers, "serve should have started a worker"
     os.kill(proc.pid, signal.SIGTERM)
-    proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    output_of(proc)
 
     def gone(pid):
         try:
@@ -80,3 +81,38 @@ def test_stopping_serve_stops_its_worker(tmp_path):
     while not all(gone(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert all(gone(pid) for pid in workers)
+
+
+def test_serve_starts_a_companion_again_when_it_dies(tmp_path):
+    """A worker killed by the OOM killer (or a bug) comes back; /readyz says when it is."""
+    import os
+    import signal
+
+    env = prepare_env(tmp_path, "sahayak_e2e_supervise")
+    proc, base = start_server(env)
+
+    def children():
+        """Children of every thread of serve (restarts come from its supervisor thread)."""
+        found = set()
+        for task in os.listdir(f"/proc/{proc.pid}/task"):
+            with open(f"/proc/{proc.pid}/task/{task}/children") as handle:
+                found |= {int(pid) for pid in handle.read().split()}
+        return found
+
+    def command(pid):
+        with open(f"/proc/{pid}/cmdline") as handle:
+            return handle.read().replace("\0", " ")
+
+    try:
+        worker = next(pid for pid in children() if " worker" in command(pid))
+        wait_for(lambda: httpx.get(f"{base}/readyz").status_code == 200, timeout=30)
+        os.kill(worker, signal.SIGKILL)
+        restarted = wait_for(
+            lambda: [p for p in children() if p != worker and " worker" in command(p)],
+            timeout=30,
+        )
+        assert restarted
+        wait_for(lambda: httpx.get(f"{base}/readyz").status_code == 200, timeout=30)
+    finally:
+        output = kill(proc)
+    assert "worker exited" in output and "starting it again" in output

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -16,18 +17,60 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-PR_SET_PDEATHSIG = 1
+from sahayak.cli import PARENT_ENV
+
+logger = logging.getLogger("sahayak.serve")
 
 
-def _die_with_parent() -> None:
-    """Runs in the worker child before exec: on Linux, the kernel sends it SIGTERM when
-    `serve` dies, however it dies (uvicorn re-raises SIGTERM after its graceful shutdown,
-    so a ``finally`` in this process cannot be relied on)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
+class Supervisor:
+    """Keeps the companion processes (worker, SMTP listener, IMAP fetcher) running: one
+    that exits is started again, after a wait that doubles (to a minute) while it keeps
+    dying young. Each child exits by itself when ``serve`` is gone (see sahayak.cli)."""
+
+    def __init__(self, commands: dict[str, list[str]]):
+        self.commands = commands
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.started: dict[str, float] = {}
+        self.delays: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.restarts = 0
+
+    def start(self) -> None:
+        for name in self.commands:
+            self._start(name)
+        threading.Thread(target=self._watch, name="supervisor", daemon=True).start()
+
+    def _start(self, name: str) -> None:
+        self.procs[name] = _spawn(*self.commands[name])
+        self.started[name] = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self.stop.wait(1.0):
+            for name, proc in list(self.procs.items()):
+                code = proc.poll()
+                if code is None or self.stop.is_set():
+                    continue
+                lived = time.monotonic() - self.started[name]
+                delay = 1.0 if lived > 60 else min(self.delays.get(name, 0.5) * 2, 60.0)
+                self.delays[name] = delay
+                logger.warning(
+                    "%s exited (code %s); starting it again in %.0f s", name, code, delay
+                )
+                if self.stop.wait(delay):
+                    return
+                self._start(name)
+                self.restarts += 1
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 class Command(BaseCommand):
@@ -78,13 +121,15 @@ class Command(BaseCommand):
             )
         if smtp_port:
             _check_free(host, smtp_port)
-        children = []
+        commands: dict[str, list[str]] = {}
         if not no_worker:
-            children.append(_spawn("worker"))
+            commands["worker"] = ["worker"]
         if smtp_port:
-            children.append(_spawn("smtpd", "--host", host, "--port", str(smtp_port)))
+            commands["smtpd"] = ["smtpd", "--host", host, "--port", str(smtp_port)]
         if not no_fetchmail:
-            children.append(_spawn("fetchmail"))
+            commands["fetchmail"] = ["fetchmail"]
+        supervisor = Supervisor(commands)
+        supervisor.start()
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
         if smtp_port:
             self.stdout.write(f"Mail to the mailboxes is received on smtp://{host}:{smtp_port}")
@@ -106,14 +151,7 @@ class Command(BaseCommand):
                 log_level="info",
             )
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.shutdown()
 
 
 def _check_free(host: str, port: int) -> None:
@@ -130,9 +168,8 @@ def _check_free(host: str, port: int) -> None:
 
 
 def _spawn(*command: str) -> subprocess.Popen[bytes]:
-    """A companion process (worker, SMTP listener, IMAP fetcher) that dies with serve."""
+    """A companion process (worker, SMTP listener, IMAP fetcher) that exits with serve."""
     return subprocess.Popen(  # noqa: S603 - our own console entry point
         [sys.executable, "-m", "sahayak.cli", *command],
-        env=os.environ.copy(),
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads started yet
+        env={**os.environ, PARENT_ENV: str(os.getpid())},
     )

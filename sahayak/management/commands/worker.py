@@ -11,9 +11,12 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, close_old_connections, connection
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
+from sahayak import heartbeat
 from sahayak.conversations import periodic
 
 logger = logging.getLogger("sahayak.worker")
@@ -25,6 +28,7 @@ def prune_task_results() -> None:
 
 
 periodic.register("prune-task-results", prune_task_results, every_seconds=3600)
+periodic.register("forget-old-heartbeats", heartbeat.forget_old, every_seconds=3600)
 
 
 def sweep_forever(interval: float, stop: threading.Event) -> None:
@@ -32,9 +36,12 @@ def sweep_forever(interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         try:
             close_old_connections()
+            heartbeat.beat("worker")
             for name, result in periodic.run_due().items():
                 if isinstance(result, int) and result:
                     logger.info("%s: %d", name, result)
+        except DatabaseError as exc:
+            logger.warning("worker sweep: database unavailable (%s)", exc)
         except Exception:
             logger.exception("worker sweep failed")
         finally:
@@ -68,6 +75,43 @@ class Command(BaseCommand):
         self.stdout.write(f"Sahayak worker {worker.worker_id} started.")
         try:
             worker.configure_signals()
-            worker.run()
+            run_through_outages(worker, batch=batch)
         finally:
             stop.set()
+
+
+def release_claims(worker_id: str) -> int:
+    """Tasks this worker claimed but could not finish when the database went away are
+    made ready again (nobody else would run them: they look taken)."""
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).only("id", "worker_ids")
+    mine = [task.pk for task in running if worker_id in (task.worker_ids or [])]
+    if mine:
+        DBTaskResult.objects.filter(pk__in=mine).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
+        logger.warning("worker: %d interrupted task(s) made ready again", len(mine))
+    return len(mine)
+
+
+def run_through_outages(worker: Worker, *, batch: bool) -> None:
+    """Run the task loop; when the database goes away, wait with backoff (1 s doubling to
+    30 s) and carry on: a worker never exits because of an outage. A task interrupted by
+    one is picked up again by the delivery lease (see conversations.delivery)."""
+    delay = 1.0
+    interrupted = False
+    while worker.running:
+        try:
+            if interrupted:
+                release_claims(worker.worker_id)
+                interrupted = False
+            worker.run()
+            return
+        except (DatabaseError, InterfaceError) as exc:
+            interrupted = True
+            if batch:
+                raise
+            logger.warning("worker: database unavailable (%s); retrying in %.0f s", exc, delay)
+            worker.running_task = False
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
