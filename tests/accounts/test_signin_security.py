@@ -208,3 +208,37 @@ def test_session_lifetime_comes_from_the_settings(agent: User, settings: Any) ->
     sign_in(client, "asha", PASSWORD)
     expiry = client.session.get_expiry_date()
     assert timedelta(minutes=55) < expiry - timezone.now() <= timedelta(hours=1)
+
+
+def test_the_unlock_command_lifts_a_lock(agent: User) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    User.objects.filter(pk=agent.pk).update(signin_locked_at=timezone.now(), failed_signins=10)
+    out = StringIO()
+    call_command("unlock", "ASHA@support.example", stdout=out)
+    agent.refresh_from_db()
+    assert agent.signin_locked_at is None and agent.failed_signins == 0
+    assert "unlocked" in out.getvalue()
+
+
+def test_throttling_degrades_gracefully_when_redis_is_down(agent: User, settings: Any) -> None:
+    """An unreachable cache must not lock everyone out or fail the page: the per-address
+    count is skipped (and logged) while the per-account limit, kept in the database, holds."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    caches._settings = None  # type: ignore[attr-defined]
+    try:
+        assert type(caches["default"]).__name__ == "RedisCache"
+        client = Client()
+        assert sign_in(client, "asha", "wrong").status_code == 200
+        assert sign_in(client, "asha", PASSWORD).status_code == 302
+    finally:
+        caches._settings = None  # type: ignore[attr-defined]
