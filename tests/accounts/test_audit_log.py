@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -131,3 +132,29 @@ def test_token_use_is_recorded_once_a_minute(admin: User) -> None:
     assert client.get("/api/v1/contacts").status_code == 200
     assert client.get("/api/v1/contacts").status_code == 200
     assert AuditEvent.objects.filter(action="token.used").count() == 1
+
+
+def test_mailbox_settings_changes_are_recorded_without_passwords(api: Any, admin: User) -> None:
+    body = {
+        "name": "Support",
+        "address": "help@shop.example",
+        "smtp": {
+            "host": "smtp.shop.example",
+            "port": 587,
+            "security": "starttls",
+            "username": "help",
+            "password": "first-secret",
+        },
+    }
+    created = api.post("/api/v1/mailboxes", body)
+    assert created.status_code == 201, created.content
+    changed = api._send(
+        "put",
+        f"/api/v1/mailboxes/{created.json()['id']}",
+        {**body, "smtp": {**body["smtp"], "password": "second-secret"}},
+    )
+    assert changed.status_code == 200, changed.content
+    entries = list(AuditEvent.objects.filter(action__startswith="mailbox.").order_by("id"))
+    assert [e.action for e in entries] == ["mailbox.created", "mailbox.changed"]
+    assert entries[1].actor == admin and entries[1].data == {"changed": ["smtp.password"]}
+    assert "secret" not in str([e.data for e in entries])

@@ -59,9 +59,9 @@ def get_mailbox(request: HttpRequest, inbox_id: int):
 @router.post("", response={201: MailboxOut, 403: Error, 422: Error})
 def create_mailbox(request: HttpRequest, payload: MailboxIn):
     """Supervisors and admins only. An address may belong to one mailbox."""
-    require_manager(request)
+    actor = require_manager(request)
     try:
-        inbox = save_mailbox(_settings(payload))
+        inbox = save_mailbox(_settings(payload), actor=actor)
     except MailboxError as exc:
         raise HttpError(422, str(exc)) from exc
     return Status(201, _out(inbox))
@@ -69,10 +69,10 @@ def create_mailbox(request: HttpRequest, payload: MailboxIn):
 
 @router.put("/{inbox_id}", response={200: MailboxOut, 403: Error, 404: Error, 422: Error})
 def update_mailbox(request: HttpRequest, inbox_id: int, payload: MailboxIn):
-    require_manager(request)
+    actor = require_manager(request)
     inbox = get_object_or_404(Inbox, pk=inbox_id, channel=CHANNEL)
     try:
-        inbox = save_mailbox(_settings(payload), inbox)
+        inbox = save_mailbox(_settings(payload), inbox, actor=actor)
     except MailboxError as exc:
         raise HttpError(422, str(exc)) from exc
     return _out(inbox)

@@ -6,6 +6,7 @@ lookup maps a recipient address (with or without a ``+tag``) to its inbox.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -138,9 +139,14 @@ def settings_of(inbox: Inbox) -> MailboxSettings:
 
 
 @transaction.atomic
-def save_mailbox(settings: MailboxSettings, inbox: Inbox | None = None) -> Inbox:
-    """Create or update an email inbox; passwords left empty keep the stored ones."""
+def save_mailbox(
+    settings: MailboxSettings, inbox: Inbox | None = None, *, actor: Any = None
+) -> Inbox:
+    """Create or update an email inbox; passwords left empty keep the stored ones. The
+    change goes to the audit log (which settings changed, never a password)."""
     settings = validate(settings, inbox_id=inbox.pk if inbox else None)
+    created = inbox is None
+    before = _audit_view(inbox.config, inbox.name) if inbox else {}
     previous = settings_of(inbox) if inbox else None
     for kind in ("imap", "smtp"):
         server = getattr(settings, kind)
@@ -161,7 +167,34 @@ def save_mailbox(settings: MailboxSettings, inbox: Inbox | None = None) -> Inbox
     inbox.config = {k: v for k, v in config.items() if v is not None}
     inbox.save()
     forget_addresses()
+    after = _audit_view(inbox.config, inbox.name)
+    changed = sorted(
+        key for key in after.keys() | before.keys() if after.get(key) != before.get(key)
+    )
+    if changed:
+        from sahayak.accounts.services import record_audit
+
+        record_audit(
+            actor=actor,
+            action="mailbox.created" if created else "mailbox.changed",
+            obj=inbox,
+            data={"changed": changed},
+        )
     return inbox
+
+
+def _audit_view(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The settings flattened for comparing; a password shows as a fingerprint only."""
+    flat: dict[str, Any] = {"name": name}
+    for key, value in (config or {}).items():
+        if isinstance(value, dict):
+            for inner, item in value.items():
+                if inner == "password":
+                    item = hashlib.sha256(str(item).encode()).hexdigest()[:12] if item else ""
+                flat[f"{key}.{inner}"] = item
+        else:
+            flat[key] = value
+    return flat
 
 
 class _AddressBook:

@@ -38,7 +38,7 @@ def mailbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespo
     form = MailboxForm(request.POST or None, initial=MailboxForm.initial_from(defaults))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save_mailbox(form.to_settings(), inbox)
+            saved = save_mailbox(form.to_settings(), inbox, actor=request.user)
         except MailboxError as exc:
             form.add_error(None, str(exc))
         else:
