@@ -112,8 +112,9 @@ class Load:
                 f"{self.ws}/ws/chat/{self.key}/", origin=websockets.Origin("https://shop.example")
             )
             await socket.send(json.dumps({"type": "hello", "context": {"locale": "en"}}))
-            while json.loads(await socket.recv())["type"] != "welcome":
-                pass
+            while (event := json.loads(await socket.recv()))["type"] != "welcome":
+                if event["type"] == "error":
+                    raise RuntimeError(f"visitor {n} was refused: {event}")
             self.opened += 1
         reader = asyncio.create_task(self._read(socket))
         await go.wait()
@@ -227,7 +228,17 @@ def main() -> None:
         resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.visitors + 256)), hard)
     )
     data_dir = tempfile.mkdtemp(prefix="sahayak-bench-chat-")
-    env = {**os.environ, "SAHAYAK_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SAHAYAK_DATA_DIR": data_dir,
+        "LOG_LEVEL": "WARNING",
+        # Every simulated visitor connects from this machine's one address: lift the
+        # per-address limits that would otherwise (rightly) stop them.
+        "SAHAYAK_CHAT_SESSIONS_PER_IP": "1000000",
+        "SAHAYAK_CHAT_SESSIONS_PER_INBOX": "1000000",
+        "SAHAYAK_CHAT_IP_RATE": "1000000",
+        "SAHAYAK_CHAT_INBOX_RATE": "1000000",
+    }
     sahayak(["migrate", "-v0"], env)
     key = sahayak(["shell", "-c", SETUP], env).split()[-1]
     try:
