@@ -38,15 +38,17 @@ clean:
 
 # Fuzz the REST API from its OpenAPI document (schemathesis, in its own virtualenv) against a
 # demo server on a throwaway SQLite file: any 500 is a bug. (The coverage phase is left out:
-# on Python 3.11 it stops with errors inside the tool itself.)
+# on Python 3.11 it stops with errors inside the tool itself. The raw-MIME endpoint is left
+# out because the tool cannot generate message/rfc822 bodies; tests/connectors/email feeds
+# it a corpus of malformed mail instead. The one demo token gets no request budget.)
 FUZZ_DIR := $(shell mktemp -d -u /tmp/sahayak-fuzz.XXXXXX)
 fuzz: $(VENV)/.installed
 	test -x .venv-fuzz/bin/schemathesis || ($(PYTHON) -m venv .venv-fuzz && .venv-fuzz/bin/pip install --quiet schemathesis)
 	SAHAYAK_DATA_DIR=$(FUZZ_DIR) $(BIN)/sahayak migrate -v0
 	SAHAYAK_DATA_DIR=$(FUZZ_DIR) $(BIN)/sahayak demo > /dev/null
-	SAHAYAK_DATA_DIR=$(FUZZ_DIR) LOG_LEVEL=ERROR $(BIN)/sahayak serve --port 8099 & echo $$! > $(FUZZ_DIR).pid; sleep 4; \
+	SAHAYAK_DATA_DIR=$(FUZZ_DIR) LOG_LEVEL=ERROR SAHAYAK_API_RATE=100000000 $(BIN)/sahayak serve --port 8099 & echo $$! > $(FUZZ_DIR).pid; sleep 4; \
 	TOKEN=$$(SAHAYAK_DATA_DIR=$(FUZZ_DIR) $(BIN)/sahayak token create --email admin@example.com); \
 	.venv-fuzz/bin/schemathesis run http://127.0.0.1:8099/api/v1/openapi.json \
 	  -H "Authorization: Bearer $$TOKEN" --checks not_a_server_error --max-examples 100 --workers 2 \
-	  --phases examples,fuzzing,stateful; \
+	  --phases examples,fuzzing,stateful --exclude-path /api/v1/inbound/email; \
 	status=$$?; pkill -P $$(cat $(FUZZ_DIR).pid); kill $$(cat $(FUZZ_DIR).pid); exit $$status
