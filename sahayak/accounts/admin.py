@@ -15,6 +15,10 @@ from .models import ApiToken, AuditEvent, Team, User
 from .services import record_audit
 
 
+def _acting_user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = (
@@ -37,7 +41,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Unlock sign-in (after too many failed tries)"))
     def unlock_signin(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        actor = request.user if isinstance(request.user, User) else None
+        actor = _acting_user(request)
         count = 0
         for user in queryset:
             signin.unlock(user, actor=actor)
@@ -54,7 +58,7 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if before is None:
             return
-        actor = request.user if isinstance(request.user, User) else None
+        actor = _acting_user(request)
         for field in ("role", "is_active", "is_superuser"):
             if before[field] != getattr(obj, field):
                 record_audit(
@@ -71,7 +75,7 @@ class UserAdmin(BaseUserAdmin):
         after = set(user.teams.values_list("pk", flat=True))
         if before != after:
             record_audit(
-                actor=request.user if isinstance(request.user, User) else None,
+                actor=_acting_user(request),
                 action="user.teams_changed",
                 obj=user,
                 data={"from": sorted(before), "to": sorted(after)},
@@ -90,7 +94,7 @@ class TeamAdmin(admin.ModelAdmin):
         after = set(team.members.values_list("pk", flat=True))
         if before != after:
             record_audit(
-                actor=request.user if isinstance(request.user, User) else None,
+                actor=_acting_user(request),
                 action="team.members_changed",
                 obj=team,
                 data={"added": sorted(after - before), "removed": sorted(before - after)},

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from . import sessions, twofactor
+from . import sessions, sso, twofactor
 
 # What a user who still has to set up two-factor sign-in may reach.
 OPEN_PATHS = ("/profile/two-factor/", "/logout/", "/static/", "/login/", "/jsi18n/")
@@ -26,15 +27,9 @@ class SignInPolicyMiddleware:
         if (
             twofactor.is_required(user)  # type: ignore[arg-type]
             and not request.path.startswith(OPEN_PATHS)
-            and not _signed_in_by_sso(request)
+            # Single sign-on leaves the second factor to the identity provider.
+            and not sso.signed_in_by_sso(str(request.session.get(BACKEND_SESSION_KEY, "")))
             and not twofactor.is_enabled(user)  # type: ignore[arg-type]
         ):
             return redirect("web:two_factor")
         return self.get_response(request)
-
-
-def _signed_in_by_sso(request: HttpRequest) -> bool:
-    """Single sign-on leaves the second factor to the identity provider."""
-    from django.contrib.auth import BACKEND_SESSION_KEY
-
-    return "OIDC" in str(request.session.get(BACKEND_SESSION_KEY, ""))

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import sessions
+from . import sessions, sso
 from .models import User
 
 
@@ -16,7 +16,7 @@ from .models import User
 def signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
-    method = "sso" if "OIDC" in str(getattr(user, "backend", "")) else "password"
+    method = "sso" if sso.signed_in_by_sso(str(getattr(user, "backend", ""))) else "password"
     sessions.started(request, user, method)
 
 

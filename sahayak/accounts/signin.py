@@ -45,15 +45,6 @@ class Refusal:
     retry_after: int
 
 
-def find_user(login: str) -> User | None:
-    login = (login or "").strip()
-    if not login:
-        return None
-    if "@" in login:
-        return User.objects.filter(email__iexact=login).first()
-    return User.objects.filter(username=login).first()
-
-
 def _ip_key(ip: str) -> str:
     return f"signin-fail:{ip}"
 

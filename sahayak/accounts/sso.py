@@ -21,8 +21,17 @@ from .services import record_audit
 STRENGTH = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
 
+BACKEND = "sahayak.accounts.sso.SahayakOIDCBackend"
+
+
 def is_enabled() -> bool:
     return bool(settings.OIDC_RP_CLIENT_ID)
+
+
+def signed_in_by_sso(backend_path: str) -> bool:
+    """Whether a sign-in came through single sign-on (``backend_path`` as Django records
+    it on the user and in the session)."""
+    return backend_path == BACKEND
 
 
 def groups_of(claims: dict[str, Any]) -> list[str]:

@@ -26,11 +26,16 @@ def login(browser: Any, base: str, username: str) -> Any:
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
+    submit_sign_in(page, username, PASSWORD)
     page.wait_for_url(f"{base}/")
     return page
+
+
+def submit_sign_in(page: Any, username: str, password: str) -> None:
+    """Fill in and send the sign-in form the page shows."""
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button.primary")
 
 
 def live(page: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM
+from .browser import CHROMIUM, submit_sign_in
 from .helpers import django_eval, kill, prepare_env, sahayak, start_server
 
 pytestmark = [
@@ -51,9 +51,7 @@ def test_every_demo_channel_can_be_answered_and_each_reply_is_sent(demo: Any, br
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{base}/login/")
-    page.fill("#id_username", "Admin@Example.com")
-    page.fill("#id_password", "sahayak-demo")
-    page.click("button.primary")
+    submit_sign_in(page, "Admin@Example.com", "sahayak-demo")
     page.wait_for_url(f"{base}/")
 
     for channel, conversation in conversations.items():

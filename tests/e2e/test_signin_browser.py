@@ -14,7 +14,7 @@ import pytest
 
 from tests.accounts.oidc_provider import Provider
 
-from .browser import CHROMIUM
+from .browser import CHROMIUM, submit_sign_in
 from .helpers import django_eval, kill, prepare_env, start_server
 
 pytestmark = [
@@ -87,9 +87,7 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
         page = browser.new_context().new_page()
         page.set_default_timeout(20_000)
         page.goto(f"{base}/login/")
-        page.fill("#id_username", "asha")
-        page.fill("#id_password", "a-long-pass-77")
-        page.click("button.primary")
+        submit_sign_in(page, "asha", "a-long-pass-77")
         page.wait_for_url(f"{base}/")
 
         page.goto(f"{base}/profile/")
@@ -102,9 +100,7 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
 
         page.click("text=Sign out")
         page.wait_for_url(f"{base}/login/")
-        page.fill("#id_username", "asha")
-        page.fill("#id_password", "a-long-pass-77")
-        page.click("button.primary")
+        submit_sign_in(page, "asha", "a-long-pass-77")
         page.wait_for_url(f"{base}/login/verify/**")
         # The code of the next step: the current one was spent on enrolment.
         page.fill("#id_code", pyotp.TOTP(key).at(int(time.time()) + 30))

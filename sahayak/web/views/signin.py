@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from sahayak.accounts import sessions, signin, sso, twofactor
+from sahayak.accounts.backends import find_user
 from sahayak.accounts.models import User
 from sahayak.clientip import client_address
 from sahayak.portal.services import sender_address
@@ -35,7 +36,7 @@ class SignInForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         login_name = self.cleaned_data.get("username") or ""
-        user = signin.find_user(login_name)
+        user = find_user(login_name)
         refused = signin.refusal(self.request, user)
         if refused is not None:
             self.retry_after = refused.retry_after
@@ -105,14 +106,18 @@ def _safe_next(request: HttpRequest) -> str:
     return str(settings.LOGIN_REDIRECT_URL)
 
 
+def _forget_pending(request: HttpRequest) -> None:
+    for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT):
+        request.session.pop(key, None)
+
+
 def second_factor(request: HttpRequest) -> HttpResponse:
     """The code from the authenticator app (or a recovery code) after a right password."""
     user_id = request.session.get(PENDING_USER)
     started = float(request.session.get(PENDING_AT, 0))
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None or time.time() - started > PENDING_LIFETIME:
-        for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT):
-            request.session.pop(key, None)
+        _forget_pending(request)
         return redirect("web:login")
     error = ""
     status = 200
@@ -123,8 +128,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         elif twofactor.verify(user, request.POST.get("code", "").strip()):
             signin.record_success(user)
             backend = request.session.get(PENDING_BACKEND) or settings.AUTHENTICATION_BACKENDS[0]
-            for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT):
-                request.session.pop(key, None)
+            _forget_pending(request)
             login(request, user, backend=backend)
             return redirect(_safe_next(request))
         else:
@@ -158,13 +162,9 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         keys = [f"pwreset:addr:{email.lower()}"]
         if self.request is not None:
             keys.append(f"pwreset:ip:{client_address(self.request)}")
-        if any(signin_rate_exceeded(key, limit) for key in keys):
+        if any(exceeded(key, limit, 3600) for key in keys):
             return iter(())
         return super().get_users(email)
-
-
-def signin_rate_exceeded(key: str, limit: int) -> bool:
-    return exceeded(key, limit, 3600)
 
 
 class ResetPasswordView(auth_views.PasswordResetView):
@@ -207,19 +207,3 @@ class ResetDoneView(auth_views.PasswordResetDoneView):
 
 class ResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "web/password_reset_complete.html"
-
-
-def signed_in_backend(request: HttpRequest) -> str:
-    return str(request.session.get(BACKEND_SESSION_KEY, ""))
-
-
-__all__ = [
-    "ResetCompleteView",
-    "ResetDoneView",
-    "ResetPasswordConfirmView",
-    "ResetPasswordView",
-    "SignInView",
-    "admin_login",
-    "second_factor",
-    "signed_in_backend",
-]

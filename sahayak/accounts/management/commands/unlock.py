@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sahayak.accounts.signin import find_user, unlock
+from sahayak.accounts.backends import find_user
+from sahayak.accounts.signin import unlock
 
 
 class Command(BaseCommand):
