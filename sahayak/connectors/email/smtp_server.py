@@ -83,8 +83,29 @@ class SahayakHandler:
         return f"250 2.0.0 Stored as message {outcome.message_id} ({outcome.status})"
 
 
+class LenientSMTP(SMTP):
+    """An SMTP session that takes mail the way Postfix and Exim do in practice.
+
+    aiosmtpd refuses (500, permanently) any line over 1,000 bytes, and a body written
+    with bare LF line endings is one "line" to it. Both are common in real mail (long
+    HTML lines, scripts piping into sendmail), so the only limit here is the message
+    size: the whole message may be one line. The parser normalises the line endings.
+    """
+
+    def __init__(self, handler: Any, **kwargs: Any):
+        limit = kwargs.get("data_size_limit") or settings.SAHAYAK_EMAIL_MAX_BYTES
+        # Read by the base class's __init__ for its stream reader: set it first.
+        self.line_length_limit = int(limit) + 2
+        super().__init__(handler, **kwargs)
+
+
+class LenientController(Controller):
+    def factory(self) -> SMTP:
+        return LenientSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def make_controller(host: str, port: int) -> Controller:
-    return Controller(
+    return LenientController(
         SahayakHandler(),
         hostname=host,
         port=port,

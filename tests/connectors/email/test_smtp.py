@@ -59,6 +59,25 @@ def test_listener_refuses_unknown_recipients_and_oversized_mail(
     assert Message.objects.count() == 0
 
 
+def test_listener_takes_bare_lf_endings_and_long_lines_as_relays_do(
+    smtp_listener: int, mailbox: Any
+) -> None:
+    """Postfix and Exim pass both; a permanent 500 for them would lose real mail."""
+    body = "\n".join(f"Line {n}: my order has still not arrived." for n in range(60))
+    bare_lf = corpus.plain(body, message_id="lf@mail.example").replace(b"\r\n", b"\n")
+    assert len(bare_lf) > 2000 and b"\r" not in bare_lf
+    send(smtp_listener, bare_lf)
+    long_html = "<p>" + "Ceci est une très longue ligne HTML. " * 400 + "</p>"
+    assert len(long_html.encode()) > 10_000
+    send(
+        smtp_listener,
+        corpus.plain(long_html, message_id="long@mail.example", subject="Long line"),
+    )
+    stored = {m.external_id: m for m in Message.objects.all()}
+    assert "Line 59: my order has still not arrived." in stored["lf@mail.example"].text
+    assert stored["long@mail.example"].text.count("très longue ligne") == 400
+
+
 def test_listener_gives_reasons_for_permanent_and_temporary_refusals(
     smtp_listener: int, mailbox: Any, settings: Any
 ) -> None:
