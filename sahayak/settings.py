@@ -351,6 +351,9 @@ SAHAYAK_SOCKET_DB_THREADS = env_int(
 SAHAYAK_EMAIL_MAX_BYTES = env_int("SAHAYAK_EMAIL_MAX_BYTES", 30 * 1024 * 1024)
 # Messages per sender per hour before they are deferred (a mail loop's brake); 0 = no limit.
 SAHAYAK_EMAIL_SENDER_RATE = env_int("SAHAYAK_EMAIL_SENDER_RATE", 120)
+# The relays whose Authentication-Results headers (SPF, DKIM, DMARC) are trusted, by their
+# authserv-id (e.g. mx.example.com). Empty: only the topmost such header counts.
+SAHAYAK_EMAIL_AUTHSERV_IDS = env_list("SAHAYAK_EMAIL_AUTHSERV_IDS", "")
 # At most one automatic acknowledgement per sender in this many seconds.
 SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL = env_int("SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL", 3600)
 # The relay for outbound mail unless a mailbox sets its own:

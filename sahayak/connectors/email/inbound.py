@@ -227,8 +227,9 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
     if truncated:  # a very long mail is shown shortened; the raw message keeps it all
         text, html = text[:limit], ""
     subject, replied = strip_subject(parsed.subject)
+    unverified = parsed.auth is not None and parsed.auth.failed
     window = None
-    if replied and config.get("subject_threading", True):
+    if replied and config.get("subject_threading", True) and not unverified:
         window = timedelta(days=int(config.get("subject_window_days", 7)))
     email_meta: dict[str, object] = {
         "from": parsed.from_address,
@@ -240,6 +241,13 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
     }
     if parsed.automated:
         email_meta["automated"] = parsed.automated
+    if parsed.auth is not None:
+        email_meta["auth"] = parsed.auth.results
+    if unverified:
+        # A forged From must not reach into the customer's conversation: only the
+        # Message-IDs it answers (which a forger does not know) may thread it.
+        email_meta["unverified_sender"] = True
+        token = ""
     if parsed.defects:
         email_meta["defects"] = parsed.defects
     if truncated:
@@ -260,8 +268,8 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
         external_id=parsed.message_id[:255],
         conversation_id=conversation_from_token(token) if token else None,
         references=parsed.thread_refs,
-        claimed_conversation_id=subject_number(parsed.subject),
-        loose_references=[parsed.thread_index] if parsed.thread_index else [],
+        claimed_conversation_id=None if unverified else subject_number(parsed.subject),
+        loose_references=[parsed.thread_index] if parsed.thread_index and not unverified else [],
         subject_key=subject_key(parsed.subject) if window else "",
         subject_window=window,
         locale=_locale(parsed.content_language),
@@ -309,6 +317,8 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
     inbox = prepared.inbound.inbox
     if not inbox.config.get("auto_reply") or prepared.parsed.automated:
         return
+    if prepared.inbound.metadata["email"].get("unverified_sender"):
+        return  # the acknowledgement would go to whoever the forger named
     key = _sender_key("mailack", prepared.parsed.from_address)
     if not cache.add(key, 1, timeout=settings.SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL):
         return

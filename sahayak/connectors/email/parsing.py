@@ -12,12 +12,14 @@ from __future__ import annotations
 import email
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from .authresults import AuthVerdict, read_verdict
 from .charsets import decode_bytes, decode_header_value, decode_rfc2231
 from .thread_ids import message_ids, thread_index_root
 
@@ -68,6 +70,7 @@ class ParsedMail:
     report: DeliveryReport | None = None
     defects: list[str] = field(default_factory=list)
     synthetic_id: bool = False
+    auth: AuthVerdict | None = None
 
     @property
     def thread_refs(self) -> list[str]:
@@ -101,6 +104,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         content_language=header.raw("Content-Language").split(",")[0].strip()[:16],
     )
     parsed.automated = automated_reason(msg, address)
+    parsed.auth = read_verdict(header.all("Authentication-Results"))
     _Body(parsed).walk(msg, 0)
     if msg.get_content_type() == "multipart/report":
         parsed.report = _delivery_report(msg)
@@ -154,13 +158,28 @@ def _addresses(values: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+
+
 def _first_address(value: str) -> tuple[str, str] | None:
+    """The (display name, address) of a From header. The address is the one in angle
+    brackets whenever there is one: ``victim@shop.test <attacker@evil.test>`` is from
+    the attacker, whatever the display name looks like."""
     if not value:
         return None
-    for name, address in getaddresses([value]):
-        address = address.strip().strip("<>")
+    pairs = [(n, a.strip().strip("<>")) for n, a in getaddresses([value])]
+    angle = _ANGLE_ADDRESS.search(_QUOTED.sub('""', value))
+    if angle:
+        address = angle.group(1)
+        names = [n for n, a in pairs if a.lower() == address.lower()]
+        pairs = [(names[0] if names else "", address)]
+    for name, address in pairs:
         if "@" in address:
-            return decode_header_value(name).strip().strip('"')[:200], address.lower()[:320]
+            name = decode_header_value(name).strip().strip('"')
+            if "@" in name and address.lower() not in name.lower():
+                name = ""  # a display name posing as another address is not shown
+            return name[:200], address.lower()[:320]
     return None
 
 
