@@ -62,6 +62,9 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode(declared)
         except UnicodeDecodeError:
             pass
+        text = data.decode(declared, errors="replace")
+        if _mostly_valid(text, data):
+            return text  # a stray bad byte is replaced; the rest stays as declared
     if declared != "utf-8":
         try:
             return data.decode("utf-8")
@@ -73,6 +76,18 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
         if encoding:
             return data.decode(encoding, errors="replace")
     return data.decode(declared or "cp1252", errors="replace")
+
+
+def _mostly_valid(text: str, data: bytes) -> bool:
+    """A declared charset is kept when only a few bytes are invalid in it (one bad byte in
+    a UTF-8 body); when most of the 8-bit text is invalid the declaration is wrong."""
+    bad = text.count("\ufffd")
+    if bad == 0:
+        return True
+    if not any(ord(ch) > 0x7F and ch != "\ufffd" for ch in text):
+        return False  # not one character reads right: the text is in another charset
+    eight_bit = sum(1 for byte in data if byte > 0x7F)
+    return bad <= 3 or bad * 50 <= eight_bit
 
 
 def _detect(data: bytes) -> str | None:

@@ -297,10 +297,21 @@ class _Body:
         )
 
 
+def _param(part: Message, name: str, header: str) -> object:
+    """A header parameter; raw 8-bit values (UTF-8 file names written without RFC 2231,
+    as many mailers do) are decoded first rather than replaced by compat32."""
+    raw = next((str(v) for k, v in part.raw_items() if k.lower() == header), "")
+    if not any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return part.get_param(name, header=header)
+    decoded = Message()
+    decoded[header] = decode_bytes(raw.encode("ascii", "surrogateescape"), "utf-8")
+    return decoded.get_param(name, header=header)
+
+
 def _filename(part: Message) -> str:
-    value = part.get_param("filename", header="content-disposition")
+    value = _param(part, "filename", "content-disposition")
     if value is None:
-        value = part.get_param("name", header="content-type")
+        value = _param(part, "name", "content-type")
     if value is None:
         return ""
     name = decode_rfc2231(value)

@@ -227,3 +227,35 @@ def outlook_reply(thread_index: str, message_id: str) -> bytes:
 
 def thread_index(root: bytes, child_blocks: int = 0) -> str:
     return base64.b64encode(root + b"\x00\x00\x01\x02\x03" * child_blocks).decode()
+
+
+def utf8_html_with_one_bad_byte() -> bytes:
+    """A long UTF-8 HTML body (French) with one cut character (a lone byte sequence that is
+    not UTF-8): a detector guesses Shift-JIS or GB18030 for the whole body."""
+    head = headers(message_id="onebad@mail.example", subject="Commande")
+    paragraph = "<p>Merci de vérifier la livraison, café crème.</p>\n"
+    body = (paragraph * 8).encode() + b"<p>Prix: 30 \xe2\x80</p>\n" + (paragraph * 4).encode()
+    return (
+        head
+        + b"Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + body
+        + b"\r\n"
+    )
+
+
+def raw_utf8_filename() -> bytes:
+    """An attachment named in raw UTF-8 (no RFC 2231 or encoded word), as many mailers do."""
+    head = headers(message_id="rawname@mail.example", subject="Invoice")
+    name = "चालान सूची Ημερολόγιο.pdf".encode()
+    return (
+        head
+        + b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        + b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the attached file.\r\n"
+        + b'--b1\r\nContent-Type: application/pdf; name="'
+        + name
+        + b'"\r\nContent-Disposition: attachment; filename="'
+        + name
+        + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + base64.b64encode(b"%PDF-1.4 test")
+        + b"\r\n--b1--\r\n"
+    )

@@ -135,3 +135,15 @@ def test_quoted_replies_fold_in_several_languages() -> None:
     assert fold_offset("> only a quote") is None
     inline = "> question 1\nanswer 1\n> question 2\nanswer 2"
     assert fold_offset(inline) is None
+
+
+def test_one_bad_byte_is_replaced_and_the_rest_read_in_the_declared_charset() -> None:
+    parsed = parse_message(corpus.utf8_html_with_one_bad_byte())
+    assert parsed.html.count("vérifier la livraison, café crème.") == 12
+    assert "30 \ufffd" in parsed.html  # only the bad bytes are lost
+
+
+def test_raw_utf8_attachment_names_are_read_as_utf8() -> None:
+    parsed = parse_message(corpus.raw_utf8_filename())
+    assert [a.filename for a in parsed.attachments] == ["चालान सूची Ημερολόγιο.pdf"]
+    assert parsed.attachments[0].content == b"%PDF-1.4 test"
