@@ -80,6 +80,8 @@ class ParsedMail:
 
 def parse_message(raw: bytes) -> ParsedMail:
     msg = email.message_from_bytes(raw, policy=compat32)
+    if _reuses_a_boundary(msg):
+        msg = email.message_from_bytes(separate_reused_boundaries(raw), policy=compat32)
     header = _Headers(msg)
     name, address = (
         _first_address(" ".join(header.all("From")))
@@ -88,7 +90,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     )
     ids = message_ids(header.raw("Message-ID"))
     parsed = ParsedMail(
-        message_id=ids[0] if ids else _synthetic_id(raw),
+        message_id=ids[0] if ids else "",
         synthetic_id=not ids,
         subject=header.raw("Subject"),
         from_name=name,
@@ -109,13 +111,98 @@ def parse_message(raw: bytes) -> ParsedMail:
     if msg.get_content_type() == "multipart/report":
         parsed.report = _delivery_report(msg)
     parsed.defects = [type(defect).__name__ for defect in msg.defects][:10]
+    if not parsed.message_id:
+        parsed.message_id = _synthetic_id(parsed, header.raw("Date"))
     return parsed
 
 
-def _synthetic_id(raw: bytes) -> str:
-    """A message without a Message-ID still gets a stable one: the same bytes delivered
-    twice are one message."""
-    return f"{hashlib.sha256(raw).hexdigest()[:40]}@sahayak.invalid"
+def _reuses_a_boundary(msg: Message, outer: frozenset[str] = frozenset(), depth: int = 0) -> bool:
+    """A nested multipart declaring its parent's boundary (some mailers do): the parser
+    then cuts the message at the wrong delimiters and loses what follows."""
+    if msg.get_content_maintype() != "multipart" or depth > MAX_DEPTH:
+        return False
+    boundary = msg.get_boundary() or ""
+    if boundary in outer:
+        return True
+    if not msg.is_multipart():
+        return False
+    inside = outer | {boundary}
+    return any(
+        _reuses_a_boundary(child, inside, depth + 1)
+        for child in msg.get_payload()
+        if isinstance(child, Message)
+    )
+
+
+_BOUNDARY_PARAM = re.compile(rb'(boundary\s*=\s*"?)([^";\r\n]+)', re.IGNORECASE)
+
+
+def separate_reused_boundaries(raw: bytes) -> bytes:
+    """Give each nested multipart that reuses an enclosing boundary a boundary of its own.
+
+    Read as the sender meant it: after a nested part declares the boundary again, its
+    delimiters belong to the nested part until its closing delimiter, then to the
+    enclosing one again.
+    """
+    out: list[bytes] = []
+    stack: list[tuple[bytes, bytes]] = []  # (boundary in the mail, boundary written)
+    in_headers, header_start, renamed = True, 0, 0
+    for line in raw.splitlines(keepends=True):
+        if in_headers:
+            out.append(line)
+            if line.strip():
+                continue
+            in_headers = False
+            block = b"".join(out[header_start:])
+            found = _BOUNDARY_PARAM.search(block) if b"multipart" in block.lower() else None
+            if found is not None:
+                boundary = found.group(2).strip()
+                written = boundary
+                if any(boundary == mine for mine, _ in stack):
+                    renamed += 1
+                    written = boundary + b"=_nested%d" % renamed
+                    block = block[: found.start(2)] + written + block[found.end(2) :]
+                    out[header_start:] = [block]
+                stack.append((boundary, written))
+            continue
+        stripped = line.rstrip()
+        for index in range(len(stack) - 1, -1, -1):
+            mine, written = stack[index]
+            if stripped in (b"--" + mine, b"--" + mine + b"--"):
+                out.append(line.replace(b"--" + mine, b"--" + written, 1))
+                if stripped.endswith(mine + b"--"):
+                    del stack[index:]
+                else:
+                    del stack[index + 1 :]
+                    in_headers, header_start = True, len(out)
+                break
+        else:
+            out.append(line)
+    return b"".join(out)
+
+
+def _synthetic_id(parsed: ParsedMail, date: str) -> str:
+    """A message without a Message-ID still gets a stable one, from what it says rather
+    than its bytes: the same mail delivered twice is one message even when a relay or
+    an IMAP server rewrote its line endings or added trace headers."""
+    digest = hashlib.sha256()
+    for value in (
+        parsed.from_address,
+        " ".join(parsed.to),
+        " ".join(parsed.subject.split()),
+        " ".join(date.split()),
+        _normalised(parsed.text),
+        _normalised(parsed.html),
+    ):
+        digest.update(value.encode("utf-8", "surrogatepass") + b"\0")
+    for attachment in parsed.attachments:
+        digest.update(hashlib.sha256(attachment.content).digest())
+    return f"{digest.hexdigest()[:40]}@sahayak.invalid"
+
+
+def _normalised(text: str) -> str:
+    """Line endings and trailing white space as no transport changes them."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
 
 
 class _Headers:

@@ -3,6 +3,8 @@ HTML only, inline images, forwarded mails, truncated MIME."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sahayak.connectors.email.parsing import parse_message
 from sahayak.connectors.email.quotes import fold_offset, split_quoted
 from sahayak.connectors.email.thread_ids import (
@@ -13,6 +15,12 @@ from sahayak.connectors.email.thread_ids import (
 )
 
 from . import corpus
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
 
 
 def test_invalid_bytes_for_the_declared_charset_are_read_as_what_they_are() -> None:
@@ -147,3 +155,24 @@ def test_raw_utf8_attachment_names_are_read_as_utf8() -> None:
     parsed = parse_message(corpus.raw_utf8_filename())
     assert [a.filename for a in parsed.attachments] == ["चालान सूची Ημερολόγιο.pdf"]
     assert parsed.attachments[0].content == b"%PDF-1.4 test"
+
+
+def test_a_nested_part_reusing_its_parents_boundary_keeps_the_attachment() -> None:
+    raw = fixture("nested-boundary-reused.eml")
+    for variant in (raw, raw.replace(b"\n", b"\r\n")):
+        parsed = parse_message(variant)
+        assert parsed.text == "Please find the invoice attached."
+        assert parsed.html == "<p>Please find the invoice attached.</p>"
+        assert [(a.filename, a.content) for a in parsed.attachments] == [
+            ("invoice.pdf", b"%PDF-1.4 test")
+        ]
+
+
+def test_the_stand_in_id_of_a_mail_without_message_id_ignores_transport_changes() -> None:
+    raw = corpus.no_message_id()
+    lf = raw.replace(b"\r\n", b"\n")
+    relayed = b"Received: from mx by imap; Fri, 20 Nov 2026 10:00:05 +0000\r\n" + raw
+    ids = {parse_message(r).message_id for r in (raw, lf, relayed)}
+    assert len(ids) == 1
+    other = corpus.no_message_id().replace(b"without an id", b"with no id")
+    assert parse_message(other).message_id not in ids
