@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .models import Inbox
@@ -55,6 +55,7 @@ class InboundMessage:
     subject_key: str = ""
     subject_window: timedelta | None = None
     locale: str = ""
+    written_at: datetime | None = None  # the sender's own timestamp, if it has one
     metadata: dict[str, Any] = field(default_factory=dict)
     attachments: list[InboundAttachment] = field(default_factory=list)
 

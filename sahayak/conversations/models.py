@@ -167,6 +167,10 @@ class Message(models.Model):
     external_id = models.CharField(max_length=255, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the sender wrote it (an email's Date, a provider's timestamp), if that is
+    # plausible; the timeline is in this order, so a mail delayed in transit sits where
+    # it belongs. Arrival (created_at) is what every metric counts.
+    written_at = models.DateTimeField(null=True, blank=True)
     delivery_status = models.CharField(
         max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -37,6 +37,7 @@ from .text import detect_language, html_to_text, sanitize_html
 logger = logging.getLogger(__name__)
 
 ATTEMPTS = 4
+WRITTEN_AT_LIMIT = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,23 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
             logger.info("receive: retrying after a concurrent insert (attempt %d)", attempt + 1)
             continue
         in_batch = transaction.get_connection().in_atomic_block
-        if result.created_conversation and inbound.external_id and not in_batch:
+        if inbound.external_id and not in_batch and _may_be_split(result):
             result = _rejoined(result)
         return result
     existing = _existing(inbound)
     if existing is not None:
         return existing
     raise RuntimeError("inbound message could not be stored after concurrent retries")
+
+
+def _may_be_split(result: ReceiveResult) -> bool:
+    """A new conversation may belong to a thread stored meanwhile; a message joining an
+    existing one may be the missing link to another (a reply that arrived before it)."""
+    if result.created_conversation:
+        return True
+    from .threads import referred_from_elsewhere
+
+    return referred_from_elsewhere(result.message)
 
 
 def _rejoined(result: ReceiveResult) -> ReceiveResult:
@@ -150,6 +161,7 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
         html=sanitize_html(inbound.html),
         external_id=inbound.external_id,
         metadata=inbound.metadata,
+        written_at=_plausible(inbound.written_at, now),
     )
     _store_attachments(message, inbound)
     if inbound.references or inbound.loose_references:
@@ -162,6 +174,14 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
         created_conversation=created,
     )
     return ReceiveResult(message, conversation, contact, created_conversation=created)
+
+
+def _plausible(written_at: datetime | None, now: datetime) -> datetime | None:
+    """A sender's clock is trusted within reason: never in the future, at most a month
+    in the past (a wrong clock must not bury a message at the top of the timeline)."""
+    if written_at is None or written_at > now or written_at < now - WRITTEN_AT_LIMIT:
+        return None
+    return written_at
 
 
 def _follow_merges(conversation: Conversation) -> Conversation:

@@ -1,10 +1,14 @@
-"""Rejoining a thread that concurrent deliveries split.
+"""Rejoining a thread that concurrent or out-of-order deliveries split.
 
 Threading reads only committed rows. When a reply and its parent are stored at the same
 moment by two processes (two SMTP sessions, an IMAP poll beside an HTTP hook), neither sees
 the other and each opens a conversation. After its commit, each delivery checks again: the
 later of the two always sees the earlier, and the newer conversation is merged into the
 older one (an ordinary, undoable merge recorded in the event trail).
+
+Order of arrival splits threads too: C (answering B) arrives, then A, then B (answering A).
+B joins A's conversation and is also the message C answered: the message that turns out to
+link two conversations joins them, whether or not it opened one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,17 @@ from .models import Conversation, Message, Status, ThreadReference
 from .services import ConversationError, merge_conversations
 
 logger = logging.getLogger(__name__)
+
+
+def referred_from_elsewhere(message: Message) -> bool:
+    """Whether a message in another conversation answers this one (one index probe)."""
+    if not message.external_id:
+        return False
+    return (
+        ThreadReference.objects.filter(channel=message.channel, ref=message.external_id[:255])
+        .exclude(conversation_id=message.conversation_id)
+        .exists()
+    )
 
 
 def rejoin_split_thread(message_id: int) -> Conversation | None:

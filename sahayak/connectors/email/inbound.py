@@ -273,6 +273,7 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
         subject_key=subject_key(parsed.subject) if window else "",
         subject_window=window,
         locale=_locale(parsed.content_language),
+        written_at=parsed.date,
         metadata=metadata,
         attachments=[
             InboundAttachment(a.filename, a.content_type, a.content, a.content_id)
@@ -332,9 +333,8 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
 
 
 def after_commit(outcomes: Iterable[IngestOutcome]) -> None:
-    """Rejoin threads that a concurrent delivery may have split (see conversations.threads)."""
-    created = {
-        o.message_id: o for o in outcomes if o.created_conversation and o.message_id is not None
-    }
-    for message_id, kept in rejoin_split_threads(list(created)).items():
-        created[message_id].conversation_id = kept.pk
+    """Rejoin threads that a concurrent or earlier delivery may have split (see
+    conversations.threads)."""
+    stored = {o.message_id: o for o in outcomes if o.status == "stored" and o.message_id}
+    for message_id, kept in rejoin_split_threads(list(stored)).items():
+        stored[message_id].conversation_id = kept.pk

@@ -54,7 +54,13 @@ def _page_of_messages(conversation_id: int, before: int | None) -> tuple[list[Me
         qs = qs.filter(id__lt=before)
     newest_first = list(qs[: TIMELINE_PAGE + 1])
     has_older = len(newest_first) > TIMELINE_PAGE
-    return list(reversed(newest_first[:TIMELINE_PAGE])), has_older
+    return sorted(newest_first[:TIMELINE_PAGE], key=_written_order), has_older
+
+
+def _written_order(message: Message) -> tuple[Any, int]:
+    """Pages are cut by arrival (id); within a page, messages are in the order they were
+    written, so a mail delayed in transit appears where it belongs."""
+    return (message.written_at or message.created_at, message.pk)
 
 
 def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
@@ -92,6 +98,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
     context.update(
         timeline=timeline,
         has_older=has_older,
+        oldest_id=min((m.pk for m in timeline), default=0),
         events=describe(
             list(
                 Event.objects.filter(conversation=conversation)

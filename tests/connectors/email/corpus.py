@@ -20,8 +20,9 @@ def headers(
     to: str = SUPPORT,
     subject: str = "Order 1042 has not arrived",
     extra: str = "",
+    date: str = DATE,
 ) -> bytes:
-    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Date: {DATE}"]
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Date: {date}"]
     if message_id:
         lines.append(f"Message-ID: <{message_id}>")
     lines.append("MIME-Version: 1.0")

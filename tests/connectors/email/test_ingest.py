@@ -3,10 +3,13 @@ clear reason: the corpus of the real world's odd mail, threading in every order.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from sahayak.connectors.email.inbound import MailDeferred, MailRejected, ingest, ingest_many
 from sahayak.connectors.email.thread_ids import reply_token
@@ -75,6 +78,30 @@ def test_reply_delivered_before_its_parent_ends_in_one_conversation(mailbox: Any
     assert parent.conversation_id == child.conversation_id
     assert Conversation.objects.count() == 1
     assert conversation_of(child).subject == "Order 1042 has not arrived"  # "Re:" stripped
+
+
+def test_a_chain_delivered_out_of_order_ends_in_one_conversation_in_written_order(
+    mailbox: Any, client: Any, admin: Any
+) -> None:
+    """A <- B <- C linked only by In-Reply-To, delivered C, A, B: B is the missing link."""
+    now = timezone.now()
+
+    def mail(body: str, mid: str, parent: str | None, minutes_ago: int, subject: str) -> bytes:
+        date = format_datetime(now - timedelta(minutes=minutes_ago))
+        if parent is None:
+            return corpus.plain(body, message_id=mid, subject=subject, date=date)
+        return corpus.reply(body, message_id=mid, in_reply_to=parent, subject=subject, date=date)
+
+    a = mail("A: the parcel is damaged.", "a@mail.example", None, 30, "Damaged parcel")
+    b = mail("B: here is a photo.", "b@mail.example", "a@mail.example", 20, "Photo")
+    c = mail("C: any news?", "c@mail.example", "b@mail.example", 10, "News?")
+    outcomes = [ingest(c), ingest(a), ingest(b)]
+    live = Conversation.objects.filter(merged_into__isnull=True)
+    assert live.count() == 1 and live.get().messages.count() == 3
+    client.force_login(admin)
+    page = client.get(f"/c/{live.get().pk}/").content.decode()
+    assert page.index("A: the parcel") < page.index("B: here is") < page.index("C: any news")
+    assert outcomes[2].conversation_id == live.get().pk  # B says where it ended
 
 
 def test_two_replies_to_a_message_never_seen_share_a_conversation(mailbox: Any) -> None:

@@ -27,8 +27,12 @@
   // --- the conversation page ----------------------------------------------------------
   var timelineBusy = Promise.resolve();
   function lastMessageId() {
-    var items = document.querySelectorAll("#timeline > li[data-id]");
-    return items.length ? Number(items[items.length - 1].dataset.id) : 0;
+    // Messages are shown in the order written, not arrival: the newest is the highest id.
+    var newest = 0;
+    document.querySelectorAll("#timeline > li[data-id]").forEach(function (li) {
+      newest = Math.max(newest, Number(li.dataset.id));
+    });
+    return newest;
   }
   function refreshTimeline() {
     // Serialized, and each message is added once whatever the order of events and replies.
