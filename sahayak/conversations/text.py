@@ -68,3 +68,20 @@ def detect_language(text: str) -> str:
         return ""
     found = detector.detect_language_of(sample)
     return found.iso_code_639_1.name.lower() if found is not None else ""
+
+
+def folded_segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (part, folded) pieces along ``spans`` (a message's
+    ``metadata["folds"]``: the quoted parts a channel found, shown folded)."""
+    out: list[tuple[str, bool]] = []
+    position = 0
+    for begin, end in spans:
+        if not 0 <= position <= begin < end <= len(text):
+            return [(text, False)]  # spans that do not fit this text: show it all
+        if text[position:begin].strip():
+            out.append((text[position:begin].strip("\n"), False))
+        out.append((text[begin:end].strip("\n"), True))
+        position = end
+    if text[position:].strip():
+        out.append((text[position:].strip("\n"), False))
+    return out

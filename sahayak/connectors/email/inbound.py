@@ -36,7 +36,7 @@ from sahayak.ratelimit import exceeded
 
 from .mailboxes import CHANNEL, inbox_for_address
 from .parsing import ParsedMail, parse_message
-from .quotes import fold_offset
+from .quotes import quote_spans
 from .thread_ids import conversation_from_token, strip_subject, subject_key, subject_number
 
 logger = logging.getLogger(__name__)
@@ -252,10 +252,10 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
         email_meta["defects"] = parsed.defects
     if truncated:
         email_meta["truncated"] = True
-    fold = fold_offset(text)
+    folds = quote_spans(text)
     metadata: dict[str, object] = {"email": email_meta}
-    if fold is not None:
-        metadata["fold_at"] = fold
+    if folds:
+        metadata["folds"] = [list(span) for span in folds]
     return InboundMessage(
         channel=CHANNEL,
         inbox=inbox,

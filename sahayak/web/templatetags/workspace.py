@@ -13,6 +13,7 @@ from django.utils.translation import get_language, get_language_info, to_locale
 from sahayak.contacts import identities
 from sahayak.conversations import channels
 from sahayak.conversations.models import Priority, Status
+from sahayak.conversations.text import folded_segments
 
 from ..activity import choice_label
 
@@ -75,10 +76,13 @@ def priority_label(value: str) -> str:
 
 
 @register.filter
-def folded(message: Any) -> tuple[str, str]:
-    """(new text, quoted reply or signature) of a message; the second part may be empty."""
+def folded(message: Any) -> list[tuple[str, bool]]:
+    """(part, folded) pieces of a message: what the customer wrote shown, quotes folded."""
     text = message.text or ""
-    offset = (message.metadata or {}).get("fold_at")
-    if isinstance(offset, int) and 0 < offset < len(text):
-        return text[:offset].rstrip(), text[offset:]
-    return text, ""
+    metadata = message.metadata or {}
+    spans = metadata.get("folds")
+    if spans is None and isinstance(metadata.get("fold_at"), int):  # stored before spans
+        spans = [[metadata["fold_at"], len(text)]]
+    if not isinstance(spans, list) or not spans:
+        return [(text, False)]
+    return folded_segments(text, spans)
