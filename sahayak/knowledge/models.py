@@ -293,3 +293,29 @@ class SelfServiceEvent(models.Model):
     def counts(cls, **filters: Any) -> dict[str, int]:
         rows = cls.objects.filter(**filters).values_list("kind").annotate(n=models.Count("id"))
         return {kind: n for kind, n in rows}
+
+
+class SearchWord(models.Model):
+    """A word that occurs in the index (folded), for correcting typos in queries: the
+    candidates for a misspelt term are the words with its first letter and a length
+    close to its own."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+    initial = models.CharField(max_length=1)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["initial", "length"], name="searchword_initial_length")]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchProgress(models.Model):
+    """How far a background pass over a table has come (the last id it handled)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_id}"

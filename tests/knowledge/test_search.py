@@ -160,7 +160,7 @@ def test_reindex_rebuilds_everything() -> None:
     progress: list[tuple[str, int, int]] = []
     counts = search.reindex(lambda *a: progress.append(a))
     assert counts == {"articles": 1, "messages": 1}
-    assert progress[-1] == ("messages", 1, 1)
+    assert ("messages", 1, 1) in progress and progress[-1] == ("words", 1, 1)
     assert titles("gift") == ["Gift cards"]
 
 

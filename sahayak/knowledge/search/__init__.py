@@ -1,7 +1,8 @@
 """One search interface for articles and messages, whatever the database.
 
-Queries match every word, each as a prefix (``pass`` finds ``password``); when that finds
-nothing, a query of several words is retried matching any of them, best first, so a
+Queries match every word, each as a prefix from three letters on (``pass`` finds
+``password``; ``c`` or ``2`` only themselves) or by its stem (``refunds`` finds
+``refunded``, see ``stemming``); when that finds nothing, a query of several words is retried matching any of them, best first, so a
 question typed in full ("how do I cancel my ticket") still finds the article about it.
 """
 
@@ -19,10 +20,12 @@ from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.conversations.text import html_to_text
 
 from ..models import ArticleTranslation
-from .backends import ArticleFilter, Hit, MessageFilter, backend
+from . import vocabulary
+from .backends import ArticleFilter, Group, Hit, MessageFilter, backend
 from .snippets import highlight, snippet
+from .stemming import stems
 from .stopwords import content_terms
-from .text import document, query_terms
+from .text import MIN_PREFIX, document, query_terms
 
 BATCH = 2000
 
@@ -42,22 +45,56 @@ class MessageResult:
     snippet_html: SafeString
 
 
-def _run(
-    query: str, search: Callable[..., list[Hit]], limit: int, any_term: bool
-) -> tuple[list[Hit], list[str]]:
-    """All words first (unless ``any_term``), then any word but function words.
+def _groups(terms: list[str], language: str) -> list[Group]:
+    """Each term with its stems; short terms match only themselves."""
+    return [
+        ((term, len(term) >= MIN_PREFIX), *((s, True) for s in stems(term, language)))
+        for term in terms
+    ]
 
-    Returns the hits and the terms they matched on (for highlighting).
+
+def _marked(terms: list[str], language: str) -> list[str]:
+    """What to highlight: the terms and their stems."""
+    return list(dict.fromkeys(w for g in _groups(terms, language) for w, _prefix in g))
+
+
+def _run(
+    query: str,
+    search: Callable[..., list[Hit]],
+    limit: int,
+    any_term: bool,
+    language: str = "",
+) -> tuple[list[Hit], list[str]]:
+    """All words first (unless ``any_term``), then any word but function words; when both
+    find nothing, once more with misspelt terms corrected.
+
+    Returns the hits and the words they matched on (for highlighting).
     """
     terms = query_terms(query)
+    hits, marked = _attempt(terms, search, limit, any_term, language)
+    if hits or not terms:
+        return hits, marked
+    corrected = [vocabulary.correct(t) or t for t in terms]
+    if corrected == terms:
+        return hits, marked
+    return _attempt(list(dict.fromkeys(corrected)), search, limit, any_term, language)
+
+
+def _attempt(
+    terms: list[str],
+    search: Callable[..., list[Hit]],
+    limit: int,
+    any_term: bool,
+    language: str,
+) -> tuple[list[Hit], list[str]]:
     if not terms:
         return [], []
     if not any_term:
-        hits = search(terms, any_term=False, prefix=True, limit=limit)
+        hits = search(_groups(terms, language), any_term=False, limit=limit)
         if hits or len(terms) == 1:
-            return hits, terms
+            return hits, _marked(terms, language)
     terms = content_terms(terms)
-    return search(terms, any_term=True, prefix=True, limit=limit), terms
+    return search(_groups(terms, language), any_term=True, limit=limit), _marked(terms, language)
 
 
 def search_articles(
@@ -78,7 +115,10 @@ def search_articles(
         locales=tuple(locales), public_only=public_only, published_only=published_only
     )
     engine = backend()
-    hits, terms = _run(query, lambda t, **kw: engine.search_articles(t, flt, **kw), limit, any_term)
+    language = locales[0] if len(locales) == 1 else ""
+    hits, terms = _run(
+        query, lambda g, **kw: engine.search_articles(g, flt, **kw), limit, any_term, language
+    )
     if not hits:
         return []
     rows = ArticleTranslation.objects.select_related("article", "article__section").in_bulk(
@@ -106,7 +146,7 @@ def search_messages(query: str, *, user: User, limit: int = 20) -> list[MessageR
     flt = MessageFilter(hidden_team_ids=tuple(hidden_team_ids(user)), user_id=user.pk)
     engine = backend()
     hits, terms = _run(
-        query, lambda t, **kw: engine.search_messages(t, flt, **kw), limit, any_term=False
+        query, lambda g, **kw: engine.search_messages(g, flt, **kw), limit, any_term=False
     )
     if not hits:
         return []
@@ -130,11 +170,16 @@ def translation_rows(
 ) -> Iterable[tuple[int, str, str]]:
     for t in translations:
         body = "\n".join([t.summary, html_to_text(t.body_html), " ".join(t.article.tags)])
-        yield t.pk, document(t.title), document(body)
+        yield t.pk, document(t.title, t.locale), document(body, t.locale)
 
 
 def index_translations(translations: Iterable[ArticleTranslation]) -> None:
+    translations = list(translations)
     backend().index_articles(translation_rows(translations))
+    # The index rows hold stems too; the vocabulary takes only words as written.
+    vocabulary.remember(
+        vocabulary.words_of(f"{t.title}\n{html_to_text(t.body_html)}" for t in translations)
+    )
 
 
 def index_messages(messages: Iterable[Message], subjects: dict[int, str] | None = None) -> None:
@@ -196,4 +241,10 @@ def reindex(progress: Callable[[str, int, int], None] | None = None) -> dict[str
             if progress:
                 progress(kind, done, total)
         counts[kind] = done
+    vocabulary.forget_progress()
+    total, done = messages.count(), 0
+    while read := vocabulary.learn_from_messages(max_batches=1):
+        done += read
+        if progress:
+            progress("words", done, total)
     return counts

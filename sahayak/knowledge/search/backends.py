@@ -22,6 +22,10 @@ from django.db import connection
 
 from .text import word_marks
 
+# A query term: its alternatives (the word, its stems), each (text, matched as a prefix).
+Alternative = tuple[str, bool]
+Group = tuple[Alternative, ...]
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -95,9 +99,13 @@ class SqliteBackend:
             )
 
     @staticmethod
-    def match(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
-        star = "*" if prefix else ""
-        return (" OR " if any_term else " ").join(f'"{t}"{star}' for t in terms)
+    def match(groups: Sequence[Group], any_term: bool) -> str:
+        # Terms are folded words (letters, digits, marks): no quote or operator inside.
+        def group(alternatives: Group) -> str:
+            parts = [f'"{text}"' + ("*" if prefix else "") for text, prefix in alternatives]
+            return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+        return (" OR " if any_term else " AND ").join(group(g) for g in groups)
 
     def index_articles(self, rows: Iterable[tuple[int, str, str]]) -> None:
         rows = list(rows)
@@ -110,7 +118,7 @@ class SqliteBackend:
             )
 
     def search_articles(
-        self, terms: Sequence[str], flt: ArticleFilter, *, any_term: bool, prefix: bool, limit: int
+        self, groups: Sequence[Group], flt: ArticleFilter, *, any_term: bool, limit: int
     ) -> list[Hit]:
         where, params = _article_conditions(flt)
         sql = (
@@ -122,7 +130,7 @@ class SqliteBackend:
             " ORDER BY score, f.rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.match(terms, any_term, prefix), *params, limit])
+            cursor.execute(sql, [self.match(groups, any_term), *params, limit])
             return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
 
     def index_messages(self, rows: Iterable[tuple[int, str]]) -> None:
@@ -136,7 +144,7 @@ class SqliteBackend:
             )
 
     def search_messages(
-        self, terms: Sequence[str], flt: MessageFilter, *, any_term: bool, prefix: bool, limit: int
+        self, groups: Sequence[Group], flt: MessageFilter, *, any_term: bool, limit: int
     ) -> list[Hit]:
         where, params, join = _message_conditions(flt)
         joins = (
@@ -152,7 +160,7 @@ class SqliteBackend:
             " ORDER BY score, f.rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.match(terms, any_term, prefix), *params, limit])
+            cursor.execute(sql, [self.match(groups, any_term), *params, limit])
             return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
 
     def clear(self) -> None:
@@ -192,10 +200,13 @@ class PostgresBackend:
                 cursor.execute(ddl)  # type: ignore[attr-defined]
 
     @staticmethod
-    def tsquery(terms: Sequence[str], any_term: bool, prefix: bool) -> str:
+    def tsquery(groups: Sequence[Group], any_term: bool) -> str:
         # Terms are folded words (letters, digits, marks): no quote or operator inside.
-        star = ":*" if prefix else ""
-        return (" | " if any_term else " & ").join(f"'{t}'{star}" for t in terms)
+        def group(alternatives: Group) -> str:
+            parts = [f"'{text}'" + (":*" if prefix else "") for text, prefix in alternatives]
+            return "(" + " | ".join(parts) + ")"
+
+        return (" | " if any_term else " & ").join(group(g) for g in groups)
 
     def index_articles(self, rows: Iterable[tuple[int, str, str]]) -> None:
         with connection.cursor() as cursor:
@@ -208,7 +219,7 @@ class PostgresBackend:
             )
 
     def search_articles(
-        self, terms: Sequence[str], flt: ArticleFilter, *, any_term: bool, prefix: bool, limit: int
+        self, groups: Sequence[Group], flt: ArticleFilter, *, any_term: bool, limit: int
     ) -> list[Hit]:
         where, params = _article_conditions(flt)
         sql = (
@@ -221,7 +232,7 @@ class PostgresBackend:
             " ORDER BY score DESC, s.translation_id DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.tsquery(terms, any_term, prefix), *params, limit])
+            cursor.execute(sql, [self.tsquery(groups, any_term), *params, limit])
             return [Hit(row[0], row[1]) for row in cursor.fetchall()]
 
     def index_messages(self, rows: Iterable[tuple[int, str]]) -> None:
@@ -234,7 +245,7 @@ class PostgresBackend:
             )
 
     def search_messages(
-        self, terms: Sequence[str], flt: MessageFilter, *, any_term: bool, prefix: bool, limit: int
+        self, groups: Sequence[Group], flt: MessageFilter, *, any_term: bool, limit: int
     ) -> list[Hit]:
         where, params, join = _message_conditions(flt)
         joins = (
@@ -250,7 +261,7 @@ class PostgresBackend:
             " ORDER BY score DESC, s.message_id DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.tsquery(terms, any_term, prefix), *params, limit])
+            cursor.execute(sql, [self.tsquery(groups, any_term), *params, limit])
             return [Hit(row[0], row[1]) for row in cursor.fetchall()]
 
     def clear(self) -> None:

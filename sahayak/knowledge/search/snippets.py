@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .text import fold, words
+from .text import MIN_PREFIX, fold, words
 
 
 def _matches(word: str, terms: Sequence[str], prefix: bool) -> bool:
     folded = fold(word)
-    return any(folded.startswith(t) if prefix else folded == t for t in terms)
+    return any(
+        folded.startswith(t) if prefix and len(t) >= MIN_PREFIX else folded == t for t in terms
+    )
 
 
 def highlight(text: str, terms: Sequence[str], *, prefix: bool = True) -> SafeString:

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from functools import cache
 
+from .stemming import stems
+
 # Accents that carry no meaning a searcher types reliably.
 _ACCENT_RANGES = [
     (0x0300, 0x036F),  # combining diacritical marks (Latin, Greek, Cyrillic)
@@ -59,9 +61,14 @@ def terms(text: str) -> list[str]:
     return _word_re().findall(fold(text))
 
 
-def document(text: str) -> str:
-    """``text`` as the backends index it: folded words separated by single spaces."""
-    return " ".join(terms(text))
+def document(text: str, language: str = "") -> str:
+    """``text`` as the backends index it: folded words separated by single spaces, each
+    followed by its stems (so that an inflected query form finds the base form)."""
+    out: list[str] = []
+    for word in terms(text):
+        out.append(word)
+        out.extend(stems(word, language))
+    return " ".join(out)
 
 
 def words(text: str) -> list[re.Match[str]]:
@@ -71,6 +78,7 @@ def words(text: str) -> list[re.Match[str]]:
 
 MAX_QUERY_TERMS = 12
 MAX_TERM_CHARS = 64
+MIN_PREFIX = 3  # "c" or "2" match only themselves, not every word starting so
 
 
 def query_terms(query: str) -> list[str]:
