@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sahayak.contacts import services as contact_services
-from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, ContactMerge, Identity, Organization
+from sahayak.contacts.search import search_contacts
 from sahayak.conversations.permissions import may_change_contacts, visible_conversations
-from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
 
 from ..customer import customer_panel
@@ -28,26 +27,6 @@ PRIVATE_CUSTOMER = gettext_lazy(
     "Some of these customers' conversations are in a private team you are not in: "
     "a supervisor can merge them."
 )
-
-
-def search_contacts(q: str) -> QuerySet[Contact]:
-    """Name prefix (any script, case-folded where the database can) or an exact identity."""
-    qs = Contact.objects.filter(merged_into__isnull=True)
-    q = q.strip()
-    if not q:
-        return qs
-    addresses = {q.casefold()}
-    for kind in ("email", "phone"):
-        try:
-            addresses.add(normalize_address(kind, q))
-        except ValueError:
-            continue
-    by_identity = Identity.objects.filter(address__in=addresses).values("contact_id")
-    match = Q(name__istartswith=q) | Q(pk__in=by_identity)
-    number = parse_id(q)
-    if number is not None:
-        match |= Q(pk=number)
-    return qs.filter(match)
 
 
 @login_required

@@ -1,0 +1,64 @@
+"""The workspace's global search: what an agent looks up, grouped by kind.
+
+A conversation by its number (``#121`` or ``121``), customers by name, email or phone in
+any spelling, an order by its exact reference, and tags. Full-text matches in messages and
+articles come from ``sahayak.knowledge.search``; this module finds the things with names.
+Every conversation found is one the agent may see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sahayak.accounts.models import User
+from sahayak.contacts.models import Contact, Order
+from sahayak.contacts.search import search_contacts
+
+from .models import Conversation, Tag
+from .permissions import visible_conversations
+
+_NUMBER = re.compile(r"^#?\s*(\d{1,12})$")
+SHOWN = 10
+
+
+@dataclass
+class Lookup:
+    conversations: list[Conversation] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.conversations or self.contacts or self.orders or self.tags)
+
+
+def lookup(user: User, query: str) -> Lookup:
+    query = query.strip()[:200]
+    if not query:
+        return Lookup()
+    found = Lookup()
+    number = _NUMBER.match(query)
+    if number:
+        found.conversations = list(
+            visible_conversations(user)
+            .filter(pk=int(number.group(1)))
+            .select_related("contact")[:1]
+        )
+    found.contacts = list(search_contacts(query).select_related("organization")[:SHOWN])
+    found.orders = list(
+        Order.objects.filter(external_ref__in=_order_spellings(query))
+        .select_related("contact")
+        .order_by("-ordered_at")[:SHOWN]
+    )
+    tag = query.lstrip("#").strip().casefold()
+    if tag:
+        found.tags = list(Tag.objects.filter(name__startswith=tag).order_by("name")[:SHOWN])
+    return found
+
+
+def _order_spellings(query: str) -> set[str]:
+    """An order reference as typed, without a leading "#", in capitals: exact matches only
+    (ORD-1042 never finds ORD-10421)."""
+    bare = query.lstrip("#").strip()
+    return {query, bare, bare.upper()}
