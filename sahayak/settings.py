@@ -375,6 +375,9 @@ SAHAYAK_KB_DEFAULT_LOCALE = os.environ.get("SAHAYAK_KB_DEFAULT_LOCALE", "en")
 SAHAYAK_HELP_CENTER_NAME = os.environ.get("SAHAYAK_HELP_CENTER_NAME", "")
 # Public address of this server, for canonical links and the sitemap ("" = from the request).
 SAHAYAK_PUBLIC_URL = os.environ.get("SAHAYAK_PUBLIC_URL", "").rstrip("/")
+# The answer bot suggests an article only if it holds this share of the question's content
+# words (whole words or stems; at least two when the question has two).
+SAHAYAK_BOT_MIN_COVERAGE = float(os.environ.get("SAHAYAK_BOT_MIN_COVERAGE", "0.3"))
 # Uploaded article files (images, attachments, mp4 videos).
 # Sender of the customer portal's sign-in emails ("" = the first email inbox's address).
 SAHAYAK_PORTAL_FROM = os.environ.get("SAHAYAK_PORTAL_FROM", "")

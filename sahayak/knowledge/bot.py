@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 from sahayak.conversations import channels
 from sahayak.conversations import services as conversations
 from sahayak.conversations.models import Conversation, Direction, Message, Status
+from sahayak.conversations.text import html_to_text
+from sahayak.site import public_url
 
 from . import help_center
 from .articles import link_conversation
-from .models import LinkSource, SelfService, SelfServiceEvent
+from .models import ArticleTranslation, LinkSource, SelfService, SelfServiceEvent
+from .search.relevance import coverage
 from .search.text import terms
 
 log = logging.getLogger(__name__)
@@ -49,10 +52,6 @@ def enabled(conversation: Conversation) -> bool:
         return False
 
 
-def _base_url() -> str:
-    return str(settings.SAHAYAK_PUBLIC_URL or "")
-
-
 def _awaiting(conversation: Conversation) -> SelfServiceEvent | None:
     """The bot's open question on this conversation, if it is still waiting for an answer."""
     last = (
@@ -72,6 +71,13 @@ def _awaiting(conversation: Conversation) -> SelfServiceEvent | None:
     return None if taken_over else last
 
 
+def _answers(question: str, translation: ArticleTranslation) -> bool:
+    """Whether the article holds enough of the question's words (see search.relevance)."""
+    text = f"{translation.title}\n{translation.summary}\n{html_to_text(translation.body_html)}"
+    found = coverage(question, text, translation.locale)
+    return found.at_least(settings.SAHAYAK_BOT_MIN_COVERAGE)
+
+
 def on_message(conversation: Conversation, message: Message, created: bool) -> None:
     """React to a customer's message (called after it is stored and committed)."""
     if message.direction != Direction.INBOUND or not enabled(conversation):
@@ -88,13 +94,14 @@ def answer(conversation: Conversation, message: Message) -> bool:
     """Send the best articles for the first question; False when none fits."""
     locale = help_center.conversation_locale(conversation)
     query = f"{conversation.subject} {message.text}"[:500]
-    results = help_center.articles_in_language(query, locale, limit=MAX_ARTICLES)
+    found = help_center.articles_in_language(query, locale, limit=MAX_ARTICLES * 3)
+    results = [r for r in found if _answers(query, r.translation)][:MAX_ARTICLES]
     if not results:
-        return False
+        return False  # nothing that fits: silence beats a wrong answer
     lines = []
     for r in results:
         t = r.translation
-        url = _base_url() + t.get_absolute_url()
+        url = public_url(t.get_absolute_url())
         lines.append(f"• {t.title}\n  {url}")
     with translation.override(locale):
         text = "\n".join(

@@ -163,3 +163,47 @@ def test_once_a_person_answers_the_bot_stops_listening(
     first.conversation.refresh_from_db()
     assert first.conversation.status != Status.SOLVED
     assert SelfServiceEvent.counts() == {"bot_answered": 1}
+
+
+def test_says_nothing_when_articles_share_only_fragments_or_a_word_or_two(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    make_article("Change your login email", "Open your profile and edit the email.")
+    make_article("Order history", "Every order you placed, with its invoice.")
+    inbox = InboxFactory(channel="api", config={"answer_bot": True})
+    first = ask(inbox, "I cannot log in to the app", django_capture_on_commit_callbacks)
+    assert automatic(first.conversation) == []  # "log" is only a fragment of "login"
+    second = ask(
+        inbox,
+        "The courier broke the glass vase in my order, who pays for the damage?",
+        django_capture_on_commit_callbacks,
+        sender_address="b@mail.example",
+        thread_key="visitor-2",
+    )
+    assert automatic(second.conversation) == []  # one shared word of seven
+
+
+def test_the_bot_is_labelled_as_a_bot_and_links_are_absolute(
+    bot_inbox: Any,
+    articles: None,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    admin: Any,
+    client: Any,
+) -> None:
+    settings.SAHAYAK_PUBLIC_URL = ""
+    first = ask(bot_inbox, "How do I reset my password?", django_capture_on_commit_callbacks)
+    (bot_message,) = automatic(first.conversation)
+    assert "http://localhost:8000/help/en/articles/" in bot_message
+    settings.SAHAYAK_PUBLIC_URL = "https://help.shop.example"
+    second = ask(
+        bot_inbox,
+        "Reset password please",
+        django_capture_on_commit_callbacks,
+        sender_address="b@mail.example",
+        thread_key="visitor-2",
+    )
+    assert "https://help.shop.example/help/en/articles/" in automatic(second.conversation)[0]
+    client.force_login(admin)
+    page = client.get(f"/c/{first.conversation.pk}/").content.decode()
+    assert "Answer bot" in page

@@ -467,6 +467,7 @@ def serialize(session: ChatSession, message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
         "from": "visitor" if message.direction == Direction.INBOUND else "agent",
+        "bot": (message.metadata or {}).get("automatic") == "answer_bot",
         "client_id": client_id,
         "text": message.text,
         "author": name,

@@ -15,6 +15,7 @@ def widget_strings() -> dict[str, str]:
         "attach": _("Attach a file"),
         "you": _("You"),
         "agent": _("Agent"),
+        "bot": _("Answer bot"),
         "typing": _("%(name)s is typing…"),
         "seen": _("Seen"),
         "sending": _("Sending…"),

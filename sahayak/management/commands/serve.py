@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from sahayak.cli import PARENT_ENV
+from sahayak.site import remember_served_url
 
 logger = logging.getLogger("sahayak.serve")
 
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             )
         if smtp_port:
             _check_free(host, smtp_port)
+        remember_served_url(host, port)  # before the companions start: they inherit it
         commands: dict[str, list[str]] = {}
         if not no_worker:
             commands["worker"] = ["worker"]

@@ -280,12 +280,13 @@
     if (li && li.dataset.id) return li;
     if (!li) {
       li = el("li", "sc-msg " + (m.from === "visitor" ? "sc-visitor" : "sc-agent"));
-      if (m.from === "agent" && m.author) {
+      if (m.from === "agent" && (m.author || m.bot)) {
+        // The answer bot says it is one: a visitor must know when no person is writing.
         var who = el("div", "sc-author");
-        var avatar = el("span", "sc-avatar", m.initials);
+        var avatar = el("span", "sc-avatar", m.bot ? S.bot.charAt(0) : m.initials);
         avatar.setAttribute("aria-hidden", "true");
         who.appendChild(avatar);
-        who.appendChild(el("span", null, m.author));
+        who.appendChild(el("span", null, m.bot ? S.bot : m.author));
         li.appendChild(who);
       }
       var bubble = el("div", "sc-bubble");
