@@ -298,10 +298,12 @@ def _remember_references(message: Message, inbound: InboundMessage) -> None:
 def _open_conversation(
     inbound: InboundMessage, contact: Contact, text: str, language: str, now: datetime
 ) -> Conversation:
-    language = language or contact.locale
     if language and not contact.locale:
         contact.locale = language
         contact.save(update_fields=["locale", "updated_at"])
+    # Not told with confidence: what the customer used before, else the inbox's language;
+    # never a guess the customer did not write in.
+    language = language or contact.locale or str(inbound.inbox.config.get("language", ""))
     subject = inbound.subject.strip() or text.strip().split("\n", 1)[0][:120]
     conversation = Conversation.objects.create(
         subject=subject[:300],

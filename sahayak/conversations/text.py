@@ -57,17 +57,51 @@ def _detector() -> Any:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*languages).build()
 
 
+# Below this confidence a detection is not trusted: the caller falls back (the customer's
+# known language, the inbox's default) rather than answer in a language never used.
+MIN_CONFIDENCE = 0.6
+MIN_ROMANISED = 0.9
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the text's language, or "" when it cannot be told."""
+    """ISO 639-1 code of the text's language, or "" when it cannot be told with confidence.
+
+    Hindi and Bengali written in Latin letters ("mera order kab aayega") are told apart
+    from English and French by a classifier of their own (``sahayak.language.romanised``).
+    """
     sample = text.strip()[:1000]
     if len(sample) < 3:
         return ""
+    romanised = _romanised(sample)
+    if romanised:
+        return romanised
     with _detector_lock:
         detector = _detector()
     if detector is None:
         return ""
-    found = detector.detect_language_of(sample)
-    return found.iso_code_639_1.name.lower() if found is not None else ""
+    values = detector.compute_language_confidence_values(sample)
+    if not values or values[0].value < MIN_CONFIDENCE:
+        return ""
+    return str(values[0].language.iso_code_639_1.name.lower())
+
+
+def is_romanised(text: str) -> bool:
+    """Whether ``text`` is Hindi or Bengali written in Latin letters."""
+    return bool(_romanised(text.strip()[:1000]))
+
+
+def _romanised(sample: str) -> str:
+    letters = [ch for ch in sample if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch.isascii())
+    if not letters or latin < 0.8 * len(letters):
+        return ""
+    from sahayak.language.romanised import guess
+
+    found = guess(sample)
+    wanted = settings.SAHAYAK_DETECT_LANGUAGES
+    if found and found.language in ("hi", "bn") and found.language in wanted:
+        return found.language if found.probability >= MIN_ROMANISED else ""
+    return ""
 
 
 def folded_segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings as django_settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from sahayak.accounts.models import Team
@@ -33,6 +35,13 @@ class MailboxForm(forms.Form):
         label=_("Thread replies by sender and subject"), required=False
     )
     subject_window_days = forms.IntegerField(label=_("Within days"), min_value=1, max_value=365)
+    language = forms.ChoiceField(
+        label=_("Language when it cannot be told"),
+        required=False,
+        help_text=_(
+            "Used for a customer whose message is too short or unclear to tell its language."
+        ),
+    )
     imap_host = forms.CharField(label=_("IMAP server"), required=False)
     imap_port = forms.IntegerField(
         label=_("IMAP port"), required=False, min_value=1, max_value=65535
@@ -69,6 +78,18 @@ class MailboxForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [
+            ("", _("The site's default")),
+            *(
+                (code, get_language_info(code)["name_local"])
+                for code, _n in django_settings.LANGUAGES
+            ),
+        ]
+
     @classmethod
     def initial_from(cls, settings: MailboxSettings) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -81,6 +102,7 @@ class MailboxForm(forms.Form):
                 "auto_reply",
                 "subject_threading",
                 "subject_window_days",
+                "language",
                 "imap_folder",
                 "imap_after",
                 "imap_move_to",
@@ -124,6 +146,7 @@ class MailboxForm(forms.Form):
             auto_reply=data["auto_reply"],
             subject_threading=data["subject_threading"],
             subject_window_days=data["subject_window_days"],
+            language=data.get("language", ""),
             imap=self._server("imap"),
             imap_folder=data["imap_folder"],
             imap_after=data["imap_after"],

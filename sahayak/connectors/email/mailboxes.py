@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -56,6 +57,7 @@ class MailboxSettings:
     auto_reply: bool = False
     subject_threading: bool = True
     subject_window_days: int = 7
+    language: str = ""  # for customers whose language cannot be told ("" = the site's)
     imap: ServerSettings | None = None
     imap_folder: str = "INBOX"
     imap_after: str = "flag"  # or "move"
@@ -101,6 +103,8 @@ def validate(settings: MailboxSettings, *, inbox_id: int | None = None) -> Mailb
         raise MailboxError(_("After storing, an IMAP message is flagged or moved."))
     if not 0 < settings.subject_window_days <= 365:
         raise MailboxError(_("The subject window is 1 to 365 days."))
+    if settings.language and settings.language not in dict(django_settings.LANGUAGES):
+        raise MailboxError(_("Unknown language: %(code)s") % {"code": settings.language})
     _check_server(settings.imap, "IMAP")
     _check_server(settings.smtp, "SMTP")
     if settings.team_id is not None and not Team.objects.filter(pk=settings.team_id).exists():

@@ -152,3 +152,17 @@ def test_an_email_inbox_made_without_an_address_is_listed_not_a_server_error(api
     assert api.get("/api/v1/mailboxes").status_code == 200
     body = api.get(f"/api/v1/mailboxes/{inbox.pk}").json()
     assert (body["name"], body["address"]) == ("Bare", "")
+
+
+def test_a_mailbox_language_is_used_when_the_customer_s_cannot_be_told(db: Any) -> None:
+    from sahayak.connectors.email.inbound import ingest
+    from sahayak.connectors.email.mailboxes import MailboxError, MailboxSettings, save_mailbox
+    from sahayak.conversations.models import Conversation
+
+    from . import corpus
+
+    save_mailbox(MailboxSettings(name="Shop", address=corpus.SUPPORT, language="fr"))
+    ingest(corpus.plain("ok", subject="?"))
+    assert Conversation.objects.get().language == "fr"
+    with pytest.raises(MailboxError):
+        save_mailbox(MailboxSettings(name="Bad", address="b@shop.example", language="xx"))
