@@ -29,6 +29,18 @@ BATCH = 1000
 # Sent inside the merge's (or undo's) transaction, so a listener's writes commit with it.
 # kwargs: moved ({"<app.Model>.<field>": [ids]}), old_contact, new_contact, actor
 contact_records_moved = Signal()
+# Sent when an undone merge has put the identities back: each app moves what belongs to the
+# identities now on the other contact (records made while merged, sessions that follow an
+# identity). kwargs: source (the contact restored), target, since (when the merge was made),
+# moved (what the merge had moved, as in contact_records_moved), actor. Inside the undo's
+# transaction.
+contact_split = Signal()
+
+# Functions (source, target, identity_ids) -> ids of identities that must stay with the
+# target when a merge is undone, although the merge moved them (a chat visitor who proved
+# to be the target's user stays that user).
+IdentityKeeper = Callable[[Contact, Contact, set[int]], set[int]]
+identity_keepers: list[IdentityKeeper] = []
 
 
 class MergeError(Exception):
@@ -242,7 +254,14 @@ def undo_contact_merge(*, merge: ContactMerge, actor: User | None) -> Contact:
             _("Contact #%(id)s was merged again since; undo that merge first.") % {"id": target.pk}
         )
     moved_back: dict[str, list[Any]] = {}
+    identity_key = f"{Identity._meta.label}.contact"
+    moved_identities = set(merge.moved["relations"].get(identity_key, []))
+    kept: set[int] = set()
+    for keeper in identity_keepers:
+        kept |= keeper(source, target, moved_identities)
     for key, ids in merge.moved["relations"].items():
+        if key == identity_key:
+            ids = [i for i in ids if i not in kept]
         label, field = key.rsplit(".", 1)
         model = _model_by_label(label)
         still_there = list(
@@ -266,6 +285,14 @@ def undo_contact_merge(*, merge: ContactMerge, actor: User | None) -> Contact:
     target.save()
     source.merged_into = None
     source.save(update_fields=["merged_into", "updated_at"])
+    contact_split.send(
+        sender=Contact,
+        source=source,
+        target=target,
+        since=merge.created_at,
+        moved=merge.moved["relations"],
+        actor=actor,
+    )
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     record_audit(actor=actor, action="contact.merge_undone", obj=target, data={"merge": merge.pk})

@@ -10,12 +10,13 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Conversations")
 
     def ready(self) -> None:
-        from sahayak.contacts.services import contact_records_moved
+        from sahayak.contacts.services import contact_records_moved, contact_split
 
         from . import periodic
         from .delivery import requeue_due
 
         contact_records_moved.connect(_contact_changed, dispatch_uid="conversations-contact")
+        contact_split.connect(_contact_split, dispatch_uid="conversations-split")
         # Deliveries whose task was lost (a worker killed mid-send, a queue wiped).
         periodic.register("requeue-deliveries", requeue_due, every_seconds=30)
 
@@ -36,3 +37,12 @@ def _contact_changed(
             old=old_contact,
             new=new_contact,
         )
+
+
+def _contact_split(
+    source: Any, target: Any, since: Any, moved: dict[str, list[int]], actor: Any, **_: Any
+) -> None:
+    from .ownership import follow_identities
+
+    merged = moved.get("conversations.Conversation.contact", [])
+    follow_identities(source=source, target=target, since=since, merged=merged, actor=actor)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact
 from sahayak.contacts.services import resolve_contact
 
@@ -143,6 +144,12 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
             name=inbound.sender_name,
             locale=language,
         )
+        # Which of the customer's identities wrote it: an undone merge moves the message
+        # (and a conversation it opened) with that identity.
+        inbound.metadata["sender"] = [
+            inbound.sender_kind,
+            normalize_address(inbound.sender_kind, inbound.sender_address),
+        ]
     except ValueError as exc:
         raise InboundRejected(str(exc)) from exc
     now = timezone.now()

@@ -94,3 +94,32 @@ def test_undo_refuses_when_the_target_was_merged_again_since():
     merge_contacts(source=b, target=c, actor=None)
     with pytest.raises(MergeError):
         undo_contact_merge(merge=first, actor=None)
+
+
+def test_undo_moves_back_what_the_split_identities_wrote_while_merged(admin, api_inbox):
+    from sahayak.conversations.models import Conversation, Message
+    from sahayak.conversations.pipeline import receive
+    from tests.conftest import inbound
+
+    meera = _customer("email", "meera@mail.example", "Meera")
+    other = _customer("email", "ravi@mail.example", "Ravi")
+    merge = merge_contacts(source=other, target=meera, actor=admin)
+    # While merged, Ravi's address opens a conversation and writes into Meera's.
+    ravis = receive(inbound(api_inbox, sender_address="ravi@mail.example", text="Ravi here"))
+    meeras = receive(inbound(api_inbox, sender_address="meera@mail.example", text="Meera here"))
+    into_hers = receive(
+        inbound(
+            api_inbox,
+            sender_address="ravi@mail.example",
+            text="Adding to Meera's question",
+            conversation_id=meeras.conversation.pk,
+        )
+    )
+    assert ravis.conversation.contact_id == meera.pk
+
+    undo_contact_merge(merge=merge, actor=admin)
+
+    assert Conversation.objects.get(pk=ravis.conversation.pk).contact_id == other.pk
+    assert Conversation.objects.get(pk=meeras.conversation.pk).contact_id == meera.pk
+    assert Message.objects.get(pk=into_hers.message.pk).author_contact_id == other.pk
+    assert Message.objects.get(pk=meeras.message.pk).author_contact_id == meera.pk

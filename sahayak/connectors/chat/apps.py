@@ -10,7 +10,14 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from sahayak.contacts.identities import register_identity_kind
+        from sahayak.contacts.services import contact_split, identity_keepers
         from sahayak.conversations import channels
+
+        from .merges import follow_chat_identities, keep_verified_visitors
+
+        if keep_verified_visitors not in identity_keepers:
+            identity_keepers.append(keep_verified_visitors)
+        contact_split.connect(follow_chat_identities, dispatch_uid="chat-split")
 
         register_identity_kind("chat", _("Chat visitor"), "opaque")
         channels.register(

@@ -205,3 +205,23 @@ def test_the_secret_command_makes_prints_and_rotates_the_signing_secret(chat_inb
     assert services.signature_valid(chat_inbox, "u1", services.sign_user_id(chat_inbox, "u1"))
     with pytest.raises(CommandError):
         secret("no-such-inbox")
+
+
+def test_undoing_the_sign_in_merge_keeps_the_signed_in_visitor_with_the_user(chat_inbox):
+    from sahayak.contacts.models import ContactMerge
+    from sahayak.contacts.services import undo_contact_merge
+
+    meera = ContactFactory(name="Meera Iyer")
+    IdentityFactory(contact=meera, kind="external", address="shop-user-42", verified=True)
+    session, _token = services.start_session(inbox=chat_inbox, context={})
+    anonymous = session.contact
+    services.post_message(session=session, client_id="a1", text="Hello, anonymous so far")
+    services.identify(session=session, **signed(chat_inbox, "shop-user-42"))
+
+    undo_contact_merge(merge=ContactMerge.objects.get(), actor=None)
+
+    session.refresh_from_db()
+    assert session.contact_id == meera.pk  # still signed in as Meera's user
+    later = services.post_message(session=session, client_id="a2", text="Still me")
+    assert later.contact.pk == meera.pk and later.conversation.contact_id == meera.pk
+    assert Contact.objects.get(pk=anonymous.pk).merged_into_id is None
