@@ -91,3 +91,19 @@ class ContactMerge(models.Model):
 
     def __str__(self) -> str:
         return f"contact #{self.source_id} -> #{self.target_id}"
+
+
+class NotDuplicate(models.Model):
+    """An agent said these two contacts are different people: never suggest them again."""
+
+    first = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="not_duplicate_pair_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.first_id} ≠ #{self.second_id}"

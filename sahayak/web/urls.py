@@ -79,6 +79,11 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", contacts.contact_page, name="contact"),
     path("contacts/<int:contact_id>/merge/", contacts.merge_contact, name="merge_contact"),
     path(
+        "contacts/<int:contact_id>/not-duplicate/",
+        contacts.not_duplicate,
+        name="not_duplicate",
+    ),
+    path(
         "contacts/merges/<int:merge_id>/undo/",
         contacts.undo_contact_merge,
         name="undo_contact_merge",

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sahayak.contacts import services as contact_services
+from sahayak.contacts.duplicates import dismiss, suggestions_for
 from sahayak.contacts.models import Contact, ContactMerge, Identity, Organization
 from sahayak.contacts.search import search_contacts
 from sahayak.conversations.permissions import may_change_contacts, visible_conversations
+from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
 
 from ..customer import customer_panel
@@ -81,6 +83,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         )
     except BadCursor:
         return redirect("web:contact", contact.pk)
+    duplicates = [s for s in suggestions_for(contact) if may_change_contacts(user, [s.contact.pk])]
     merges = list(
         ContactMerge.objects.filter(target=contact, undone_at__isnull=True)
         .select_related("source")
@@ -95,6 +98,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "conversations": conversations,
             "next_cursor": next_cursor,
             "merges": merges,
+            "duplicates": duplicates,
         },
     )
 
@@ -105,7 +109,12 @@ def merge_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Merge another contact (by number, email or phone) into this one."""
     target = get_object_or_404(Contact, pk=contact_id)
     other = request.POST.get("other", "").strip()
-    source = search_contacts(other).exclude(pk=target.pk).first() if other else None
+    source_id = parse_id(request.POST.get("source_id"))
+    if source_id is not None:  # a suggested duplicate, by its number
+        source = Contact.objects.filter(pk=source_id, merged_into__isnull=True).first()
+        source = None if source is None or source.pk == target.pk else source
+    else:
+        source = search_contacts(other).exclude(pk=target.pk).first() if other else None
     if source is None:
         messages.error(request, _("No other contact matches that."))
         return redirect("web:contact", target.pk)
@@ -121,6 +130,20 @@ def merge_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
             request, _("%(name)s was merged into this contact.") % {"name": str(source)}
         )
     return redirect("web:contact", target.pk)
+
+
+@login_required
+@require_POST
+def not_duplicate(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """An agent says two contacts are different people: the suggestion is not made again."""
+    contact = get_object_or_404(Contact, pk=contact_id)
+    other = get_object_or_404(Contact, pk=parse_id(request.POST.get("other_id")) or 0)
+    if not may_change_contacts(agent(request), [contact.pk, other.pk]):
+        messages.error(request, str(PRIVATE_CUSTOMER))
+        return redirect("web:contact", contact.pk)
+    dismiss(contact, other)
+    messages.success(request, _("They will not be suggested as the same person again."))
+    return redirect("web:contact", contact.pk)
 
 
 @login_required
