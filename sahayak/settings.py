@@ -354,6 +354,10 @@ SAHAYAK_EMAIL_SENDER_RATE = env_int("SAHAYAK_EMAIL_SENDER_RATE", 120)
 # The relays whose Authentication-Results headers (SPF, DKIM, DMARC) are trusted, by their
 # authserv-id (e.g. mx.example.com). Empty: only the topmost such header counts.
 SAHAYAK_EMAIL_AUTHSERV_IDS = env_list("SAHAYAK_EMAIL_AUTHSERV_IDS", "")
+# Spam: mail scoring at least this much is set aside as spam (built-in signals and the
+# relay's verdict); SAHAYAK_SPAMD_ADDRESS (host:port of SpamAssassin's spamd) adds its score.
+SAHAYAK_SPAM_THRESHOLD = float(os.environ.get("SAHAYAK_SPAM_THRESHOLD", "5.0"))
+SAHAYAK_SPAMD_ADDRESS = os.environ.get("SAHAYAK_SPAMD_ADDRESS", "")
 # At most one automatic acknowledgement per sender in this many seconds.
 SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL = env_int("SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL", 3600)
 # The relay for outbound mail unless a mailbox sets its own:

@@ -56,6 +56,8 @@ class InboundMessage:
     subject_window: timedelta | None = None
     locale: str = ""
     written_at: datetime | None = None  # the sender's own timestamp, if it has one
+    # The channel judged it likely spam: a conversation it opens is set aside as spam.
+    spam: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     attachments: list[InboundAttachment] = field(default_factory=list)
 

@@ -50,6 +50,8 @@ class Status(models.TextChoices):
     ON_HOLD = "on_hold", _("On hold")
     SOLVED = "solved", _("Solved")
     CLOSED = "closed", _("Closed")
+    # Likely spam, set aside: not in the open views, never acknowledged; "not spam" reopens.
+    SPAM = "spam", _("Spam")
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)

@@ -321,14 +321,20 @@ def _open_conversation(
         language=language[:16],
         thread_key=inbound.thread_key[:255],
         last_message_at=now,
-        waiting_since=now,
+        waiting_since=None if inbound.spam else now,
+        status=Status.SPAM if inbound.spam else Status.NEW,
     )
     follows = inbound.metadata.get("follows_conversation")
     if follows:
         conversation.related.add(follows)
     extra = {"follows": follows} if follows else {}
     record(
-        EventKind.CREATED, conversation, old=None, new=Status.NEW, channel=inbound.channel, **extra
+        EventKind.CREATED,
+        conversation,
+        old=None,
+        new=conversation.status,
+        channel=inbound.channel,
+        **extra,
     )
     return conversation
 

@@ -20,6 +20,7 @@ from sahayak.ids import parse_id
 from . import channels
 from .events import EventKind, record
 from .models import (
+    OPEN_STATUSES,
     Conversation,
     ConversationMerge,
     DeliveryStatus,
@@ -177,8 +178,13 @@ def set_status(*, conversation: Conversation, status: str, actor: User | None) -
     if status == Status.SOLVED:
         conversation.solved_at = timezone.now()
         conversation.waiting_since = None
+    elif status == Status.SPAM:
+        conversation.waiting_since = None  # set aside: nobody is waiting for an answer
     elif status != Status.CLOSED:
         conversation.solved_at = None
+    if old == Status.SPAM and status in OPEN_STATUSES and conversation.waiting_since is None:
+        # "Not spam": the customer has been waiting since they wrote.
+        conversation.waiting_since = conversation.last_message_at or timezone.now()
     conversation.save(update_fields=["status", "solved_at", "waiting_since", "updated_at"])
     record(EventKind.STATUS, conversation, actor=actor, old=old, new=status)
 

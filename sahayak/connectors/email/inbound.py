@@ -37,6 +37,7 @@ from sahayak.ratelimit import exceeded
 from .mailboxes import CHANNEL, inbox_for_address
 from .parsing import ParsedMail, parse_message
 from .quotes import quote_spans
+from .spam import judge
 from .thread_ids import conversation_from_token, strip_subject, subject_key, subject_number
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def prepare(
     if not parsed.from_address:
         raise MailRejected(_("The message has no sender address."), code="5.1.7")
     _check_rate(parsed.from_address)
-    return _Prepared(parsed, _inbound(parsed, inbox, token), raw)
+    return _Prepared(parsed, _inbound(parsed, inbox, token, raw), raw)
 
 
 def _route(parsed: ParsedMail, inbox: Inbox | None, recipients: Sequence[str]) -> tuple[Inbox, str]:
@@ -216,7 +217,7 @@ def _check_rate(sender: str) -> None:
         raise MailDeferred(_("Too many messages from this sender; try again later."))
 
 
-def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
+def _inbound(parsed: ParsedMail, inbox: Inbox, token: str, raw: bytes) -> InboundMessage:
     config = inbox.config
     text = parsed.text if parsed.text.strip() else html_to_text(parsed.html)
     html = parsed.html
@@ -243,6 +244,9 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
         email_meta["automated"] = parsed.automated
     if parsed.auth is not None:
         email_meta["auth"] = parsed.auth.results
+    verdict = judge(parsed, raw)
+    if verdict.reasons:
+        email_meta["spam"] = verdict.as_metadata()
     if unverified:
         # A forged From must not reach into the customer's conversation: only the
         # Message-IDs it answers (which a forger does not know) may thread it.
@@ -274,6 +278,7 @@ def _inbound(parsed: ParsedMail, inbox: Inbox, token: str) -> InboundMessage:
         subject_window=window,
         locale=_locale(parsed.content_language),
         written_at=parsed.date,
+        spam=verdict.spam,
         metadata=metadata,
         attachments=[
             InboundAttachment(a.filename, a.content_type, a.content, a.content_id)
@@ -320,6 +325,8 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
         return
     if prepared.inbound.metadata["email"].get("unverified_sender"):
         return  # the acknowledgement would go to whoever the forger named
+    if prepared.inbound.spam:
+        return  # an answer to spam confirms the address and lands in spam folders
     key = _sender_key("mailack", prepared.parsed.from_address)
     if not cache.add(key, 1, timeout=settings.SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL):
         return

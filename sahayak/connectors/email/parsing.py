@@ -71,6 +71,7 @@ class ParsedMail:
     defects: list[str] = field(default_factory=list)
     synthetic_id: bool = False
     auth: AuthVerdict | None = None
+    spam_headers: dict[str, str] = field(default_factory=dict)  # the relay's verdict, if any
 
     @property
     def thread_refs(self) -> list[str]:
@@ -107,6 +108,11 @@ def parse_message(raw: bytes) -> ParsedMail:
     )
     parsed.automated = automated_reason(msg, address)
     parsed.auth = read_verdict(header.all("Authentication-Results"))
+    parsed.spam_headers = {
+        name: header.raw(name)
+        for name in ("x-spam-flag", "x-spam-status", "x-rspamd-action")
+        if header.raw(name)
+    }
     _Body(parsed).walk(msg, 0)
     if msg.get_content_type() == "multipart/report":
         parsed.report = _delivery_report(msg)
