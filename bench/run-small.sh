@@ -65,3 +65,10 @@ SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak migrate -v0
 SAHAYAK_DATA_DIR="$SEARCH_DIR" $PY bench/generate.py --conversations 10000
 SAHAYAK_DATA_DIR="$SEARCH_DIR" .venv/bin/sahayak reindex
 SAHAYAK_DATA_DIR="$SEARCH_DIR" $PY bench/search.py --articles 3000 --runs 30
+echo "-- search recall on inflected forms in five languages (PostgreSQL and SQLite)"
+new_db recall
+DATABASE_URL=$DB .venv/bin/sahayak migrate -v0
+DATABASE_URL=$DB $PY bench/search_recall.py
+new_dir
+SAHAYAK_DATA_DIR="$DIR" .venv/bin/sahayak migrate -v0
+SAHAYAK_DATA_DIR="$DIR" $PY bench/search_recall.py

@@ -67,7 +67,9 @@ def load_articles(total: int, rng: random.Random) -> None:
         for t in rows:
             t.body_html = f"<p>{t.body}</p>"
         ArticleTranslation.objects.bulk_create(rows)
-        engine.index_articles((t.pk, document(t.title), document(t.body)) for t in rows)
+        engine.index_articles(
+            (t.pk, document(t.title, t.locale), document(t.body, t.locale)) for t in rows
+        )
         done += n
         rate = done * len(corpus.LOCALES) / (time.monotonic() - started)
         sys.stdout.write(f"\r  {done * len(corpus.LOCALES):>9,} translations  {rate:,.0f}/s ")
