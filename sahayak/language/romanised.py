@@ -18,6 +18,7 @@ from pathlib import Path
 MODEL = Path(__file__).resolve().parent / "data" / "romanised.json"
 _WORD = re.compile(r"[a-z]+")
 MIN_WORDS = 2
+MAX_WORDS = 40  # enough to tell; a long text costs no more
 
 
 def grams(word: str) -> list[str]:
@@ -42,18 +43,14 @@ def _model() -> tuple[list[str], list[float], dict[str, list[float]]]:
 def guess(text: str) -> Guess | None:
     """The likeliest of English, French, romanised Hindi and romanised Bengali for the
     Latin-letter words of ``text``; None with fewer than two such words."""
-    words = _WORD.findall(text.lower())[:60]
+    words = _WORD.findall(text.lower())[:MAX_WORDS]
     if len(words) < MIN_WORDS:
         return None
     classes, unseen, table = _model()
-    scores = [0.0] * len(classes)
-    for word in words:
-        for gram in grams(word):
-            row = table.get(gram, unseen)
-            for index, value in enumerate(row):
-                scores[index] += value
-    # Per word, so that long texts do not turn every difference into certainty.
-    scores = [s / len(words) for s in scores]
+    rows = [table.get(gram, unseen) for word in words for gram in grams(word)]
+    # Summed per class (zip and sum run in C), then per word, so that long texts do not
+    # turn every difference into certainty.
+    scores = [sum(column) / len(words) for column in zip(*rows, strict=True)]
     top = max(scores)
     weights = [math.exp(s - top) for s in scores]
     best = max(range(len(classes)), key=lambda i: scores[i])

@@ -14,7 +14,7 @@ document's or query's language when known, both otherwise.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -87,7 +87,9 @@ def script_languages(word: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
+    """(Cached: words repeat far more than they vary, and Snowball is pure Python.)"""
     if language == "bn":
         return _bengali(word)
     if language in _SNOWBALL:
