@@ -46,7 +46,10 @@ def counts(language: str) -> Counter[str]:
     for word in top_n_list(language, WORDS):
         weight = math.sqrt(word_frequency(word, language) * 1e6)
         if language in ("hi", "bn"):
-            forms = spellings(romanise(word, language).lower())
+            forms = sorted(
+                set(spellings(romanise(word, language).lower()))
+                | set(spellings(romanise(word, language, informal=False).lower()))
+            )
         else:
             forms = [word.lower()]
         for form in forms:

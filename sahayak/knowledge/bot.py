@@ -19,6 +19,7 @@ from sahayak.conversations import channels
 from sahayak.conversations import services as conversations
 from sahayak.conversations.models import Conversation, Direction, Message, Status
 from sahayak.conversations.text import html_to_text
+from sahayak.language.romanise import in_customer_script
 from sahayak.site import public_url
 
 from . import help_center
@@ -35,11 +36,17 @@ MAX_ARTICLES = 3
 YES = {
     "yes", "y", "yep", "yeah", "solved", "thanks", "thank", "ok", "oui", "merci", "resolu",
     "हाँ", "हां", "जी", "धन्यवाद", "হ্যাঁ", "হ্যা", "ধন্যবাদ", "ναι", "ευχαριστω",
+    # Hindi and Bengali typed in Latin letters
+    "haan", "han", "haa", "ji", "dhanyavad", "dhanyawad", "shukriya", "hyan", "dhonnobad",
 }  # fmt: skip
-NO = {"no", "n", "nope", "not", "non", "pas", "नहीं", "नही", "না", "οχι", "δεν"}
+NO = {
+    "no", "n", "nope", "not", "non", "pas", "नहीं", "नही", "না", "οχι", "δεν",
+    "nahi", "nahin", "nai", "na",
+}  # fmt: skip
 HUMAN = {
     "agent", "human", "person", "someone", "operator", "humain", "conseiller", "personne",
     "इंसान", "व्यक्ति", "एजेंट", "মানুষ", "এজেন্ট", "ανθρωπος", "υπαλληλος", "εκπροσωπος",
+    "insaan", "insan", "vyakti", "manush",
 }  # fmt: skip
 
 
@@ -112,6 +119,7 @@ def answer(conversation: Conversation, message: Message) -> bool:
                 _("Did this solve it? Reply yes or no. Write “agent” to talk to a person."),
             ]
         )
+    text = in_customer_script(text, locale, message.text)
     with transaction.atomic():
         conversations.send_automatic(conversation=conversation, text=text, kind="answer_bot")
         for r in results:
@@ -152,7 +160,9 @@ def follow_up(conversation: Conversation, message: Message) -> None:
         if verdict == "yes":
             conversations.send_automatic(
                 conversation=conversation,
-                text=_("Glad it helped! Write again any time."),
+                text=in_customer_script(
+                    _("Glad it helped! Write again any time."), locale, message.text
+                ),
                 kind="answer_bot",
             )
             conversations.set_status(conversation=conversation, status=Status.SOLVED, actor=None)
@@ -160,7 +170,11 @@ def follow_up(conversation: Conversation, message: Message) -> None:
         else:
             conversations.send_automatic(
                 conversation=conversation,
-                text=_("Thank you. A member of our team will answer you here shortly."),
+                text=in_customer_script(
+                    _("Thank you. A member of our team will answer you here shortly."),
+                    locale,
+                    message.text,
+                ),
                 kind="answer_bot",
             )
             reason = {

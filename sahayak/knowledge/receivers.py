@@ -30,7 +30,11 @@ def _index_message(event: DomainEvent) -> None:
     created = bool(event.data.get("created_conversation"))
     subject = conversation.subject if created else ""
     try:
-        search.index_messages([message], subjects={message.pk: subject} if subject else {})
+        search.index_messages(
+            [message],
+            subjects={message.pk: subject} if subject else {},
+            language=conversation.language,
+        )
     except Exception:  # the message is stored; the index is rebuilt by reindex
         log.exception("could not index message %s", message.pk)
 

@@ -9,6 +9,7 @@ a word (schwa deletion, right far more often than wrong in informal writing).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _DEVANAGARI_VOWELS = {
@@ -82,13 +83,16 @@ def _letters(text: str, tables: tuple[dict[str, str], ...]) -> list[str]:
     return out
 
 
-def romanise(text: str, language: str) -> str:
-    """``text`` in Latin letters as typed informally; characters of other scripts kept."""
+def romanise(text: str, language: str, *, informal: bool = True) -> str:
+    """``text`` in Latin letters as typed informally; characters of other scripts kept.
+    ``informal=False`` keeps every inherent vowel and long ending (closer to the letters)."""
     vowels, signs, consonants, marks, inherent = _SCRIPTS[language]
     out: list[str] = []
     chars = _letters(text, (consonants, signs, vowels))
+    voiced = False  # whether the letter before this one carries a vowel
     for index, ch in enumerate(chars):
         following = chars[index + 1] if index + 1 < len(chars) else ""
+        after = chars[index + 2] if index + 2 < len(chars) else ""
         if ch in consonants:
             out.append(consonants[ch])
             # The inherent vowel, unless a sign, a virama or the end of the word follows.
@@ -99,14 +103,47 @@ def romanise(text: str, language: str) -> str:
                 or following in marks
             )
             spoken = following not in marks or following in _NASALS
-            if following not in signs and following not in _VIRAMA and not ends_word and spoken:
+            # Hindi drops it between a voiced syllable and a consonant with its own vowel
+            # (आपके -> aapke, करने -> karne, सकते -> sakte).
+            dropped = (
+                informal
+                and language == "hi"
+                and voiced
+                and following in consonants
+                and after in signs
+            )
+            silent = following in signs or following in _VIRAMA or ends_word or not spoken
+            if not silent and not dropped:
                 out.append(inherent)
+            voiced = following in signs or not dropped
         elif ch in signs:
             out.append(signs[ch])
+            voiced = True
         elif ch in vowels:
             out.append(vowels[ch])
+            voiced = True
         elif ch in marks:
             out.append(marks[ch])
         else:
-            out.append(ch)
-    return "".join(out)
+            out.append(_PUNCTUATION.get(ch, ch))
+            voiced = False
+    written = "".join(out)
+    if not informal or language != "hi":
+        return written
+    return _INFORMAL_ENDINGS.sub(lambda m: _SHORT[m.group(1)], written)
+
+
+# Word-final long vowels are written short: kyaa -> kya, gayaa -> gaya, hee -> hi.
+_INFORMAL_ENDINGS = re.compile(r"(aa|ee)(?![a-z])")
+_SHORT = {"aa": "a", "ee": "i"}
+_PUNCTUATION = {"।": ".", "॥": "."}
+
+
+def in_customer_script(text: str, language: str, customer_text: str) -> str:
+    """``text`` (in ``language``) in Latin letters when the customer writes that language
+    in Latin letters ("mera order kab aayega"), else unchanged."""
+    if language not in _SCRIPTS:
+        return text
+    from sahayak.conversations.text import is_romanised
+
+    return romanise(text, language) if is_romanised(customer_text) else text

@@ -207,3 +207,19 @@ def test_the_bot_is_labelled_as_a_bot_and_links_are_absolute(
     client.force_login(admin)
     page = client.get(f"/c/{first.conversation.pk}/").content.decode()
     assert "Answer bot" in page
+
+
+def test_a_customer_writing_hindi_in_latin_letters_is_answered_in_latin_letters(
+    bot_inbox: Any, articles: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    first = ask(
+        bot_inbox, "mera password reset nahi ho raha, kya karun", django_capture_on_commit_callbacks
+    )
+    assert first.conversation.language == "hi"
+    (bot_message,) = automatic(first.conversation)
+    assert "These articles" not in bot_message  # Hindi...
+    assert not any("\u0900" <= ch <= "\u097f" for ch in bot_message)  # ...in Latin letters
+    assert "Reset your password" in bot_message
+    ask(bot_inbox, "haan, dhanyavad", django_capture_on_commit_callbacks)
+    first.conversation.refresh_from_db()
+    assert first.conversation.status == Status.SOLVED

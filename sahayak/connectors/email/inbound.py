@@ -32,6 +32,7 @@ from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.conversations.services import send_automatic
 from sahayak.conversations.text import html_to_text
 from sahayak.conversations.threads import rejoin_split_threads
+from sahayak.language.romanise import in_customer_script
 from sahayak.ratelimit import exceeded
 
 from .mailboxes import CHANNEL, inbox_for_address
@@ -334,8 +335,11 @@ def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
     language = result.contact.locale or conversation.language or settings.LANGUAGE_CODE
     context = {"conversation": conversation, "contact": result.contact, "inbox": inbox}
     with translation.override(language):
-        text = render_to_string("email/auto_reply.txt", context)
-        html = render_to_string("email/auto_reply.html", context)
+        text: str = render_to_string("email/auto_reply.txt", context)
+        html: str = render_to_string("email/auto_reply.html", context)
+    customer_text = prepared.inbound.text
+    text = in_customer_script(text, language, customer_text)
+    html = in_customer_script(html, language, customer_text)
     send_automatic(conversation=conversation, text=text, html=html, kind="auto_reply")
 
 

@@ -182,15 +182,21 @@ def index_translations(translations: Iterable[ArticleTranslation]) -> None:
     )
 
 
-def index_messages(messages: Iterable[Message], subjects: dict[int, str] | None = None) -> None:
+def index_messages(
+    messages: Iterable[Message], subjects: dict[int, str] | None = None, language: str = ""
+) -> None:
     """Index message texts; a conversation's first message also carries its subject, so
     conversations are found by subject. ``subjects`` (message id -> subject) saves the
-    lookup when the caller knows it (the pipeline does)."""
+    lookup when the caller knows it (the pipeline does); ``language`` (the conversation's,
+    when all messages share one) picks the stemmer for Latin script."""
     messages = [m for m in messages if m.text]
     if subjects is None:
         subjects = _first_message_subjects(messages)
     backend().index_messages(
-        (m.pk, document(f"{subjects[m.pk]}\n{m.text}" if m.pk in subjects else m.text))
+        (
+            m.pk,
+            document(f"{subjects[m.pk]}\n{m.text}" if m.pk in subjects else m.text, language),
+        )
         for m in messages
     )
 

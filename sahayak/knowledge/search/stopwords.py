@@ -37,6 +37,16 @@ BY_LANGUAGE = {
         "हम हमारा आप आपका तुम यह वह ये वे क्या कैसे क्यों कब कहाँ कौन एक भी तो ही नहीं ना "
         "कृपया नमस्ते जी कर करें करना रहा रही रहे गया गई"
     ),
+    # Hindi and Bengali as typed in Latin letters ("mera order kab aayega").
+    "hi-Latn": (
+        "mera meri mere mujhe hai hain nahi nahin kya kaise kyun kab kahan ho raha rahi rahe "
+        "ka ki ke ko se mein aur bhi kar karo karna karun karein tha thi aap aapka aapki hum "
+        "yeh ye woh wo ji plz bhai hua hui gaya gayi abhi tak"
+    ),
+    "bn-Latn": (
+        "ami amar amake apni apnar tumi keno kothay kobe hobe ache achhe nei korbo korun "
+        "kori theke ekhon holo chai dada"
+    ),
     "bn": (
         "এবং বা কিন্তু এর এ ও কে থেকে তে হয় হয়েছে ছিল আমি আমার আমাকে আমরা আপনি আপনার তুমি "
         "সে তার এটা এটি ওটা কি কী কেন কখন কোথায় একটি এক না নয় দয়া করে নমস্কার করুন"

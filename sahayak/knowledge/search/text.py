@@ -63,11 +63,13 @@ def terms(text: str) -> list[str]:
 
 def document(text: str, language: str = "") -> str:
     """``text`` as the backends index it: folded words separated by single spaces, each
-    followed by its stems (so that an inflected query form finds the base form)."""
+    followed by those of its stems that are not its beginning ("delivery" -> "deliveri"),
+    so that any form of a query finds any form of the word."""
     out: list[str] = []
     for word in terms(text):
         out.append(word)
-        out.extend(stems(word, language))
+        # A stem that begins the word needs no entry: queries match stems as prefixes.
+        out.extend(s for s in stems(word, language) if not word.startswith(s))
     return " ".join(out)
 
 
