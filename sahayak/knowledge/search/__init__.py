@@ -46,11 +46,16 @@ class MessageResult:
 
 
 def _groups(terms: list[str], language: str) -> list[Group]:
-    """Each term with its stems; short terms match only themselves."""
-    return [
-        ((term, len(term) >= MIN_PREFIX), *((s, True) for s in stems(term, language)))
-        for term in terms
-    ]
+    """Each term with its stems; short terms match only themselves. A stem that begins
+    the term covers it as a prefix, so the term itself is left out (one alternative
+    fewer for the engine)."""
+    groups: list[Group] = []
+    for term in terms:
+        found = stems(term, language)
+        covered = any(term.startswith(s) for s in found)
+        own = () if covered else ((term, len(term) >= MIN_PREFIX),)
+        groups.append((*own, *((s, True) for s in found)))
+    return groups
 
 
 def _marked(terms: list[str], language: str) -> list[str]:
