@@ -351,6 +351,10 @@ SAHAYAK_SOCKET_DB_THREADS = env_int(
 SAHAYAK_EMAIL_MAX_BYTES = env_int("SAHAYAK_EMAIL_MAX_BYTES", 30 * 1024 * 1024)
 # Messages per sender per hour before they are deferred (a mail loop's brake); 0 = no limit.
 SAHAYAK_EMAIL_SENDER_RATE = env_int("SAHAYAK_EMAIL_SENDER_RATE", 120)
+# The SMTP listener is the first hop (the MX): check SPF, DKIM and DMARC itself.
+SAHAYAK_EMAIL_VERIFY_SENDERS = env_bool("SAHAYAK_EMAIL_VERIFY_SENDERS", False)
+# A DNS resolver for those checks ("host" or "host:port"; empty: the system's).
+SAHAYAK_DNS_SERVER = os.environ.get("SAHAYAK_DNS_SERVER", "")
 # The relays whose Authentication-Results headers (SPF, DKIM, DMARC) are trusted, by their
 # authserv-id (e.g. mx.example.com). Empty: only the topmost such header counts.
 SAHAYAK_EMAIL_AUTHSERV_IDS = env_list("SAHAYAK_EMAIL_AUTHSERV_IDS", "")

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+# A method result, not a property that ends like one ("policy.dmarc=reject").
+_METHOD = re.compile(r"(?:^|[;\s])(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 _COMMENT = re.compile(r"\([^()]*\)")
 
 
@@ -39,7 +40,10 @@ class AuthVerdict:
 
 
 def _trusted_ids() -> set[str]:
-    return {i.strip().lower() for i in settings.SAHAYAK_EMAIL_AUTHSERV_IDS if i.strip()}
+    trusted = {i.strip().lower() for i in settings.SAHAYAK_EMAIL_AUTHSERV_IDS if i.strip()}
+    if trusted and settings.SAHAYAK_EMAIL_VERIFY_SENDERS:
+        trusted.add(settings.SAHAYAK_SMTP_HOSTNAME.lower())  # our own stamp (see verify)
+    return trusted
 
 
 def read_verdict(headers: list[str]) -> AuthVerdict | None:

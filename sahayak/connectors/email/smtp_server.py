@@ -20,6 +20,7 @@ from django.db import close_old_connections
 
 from .inbound import MailDeferred, MailRejected, ingest
 from .mailboxes import inbox_for_address
+from .verify import stamp
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,14 @@ class SahayakHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
+            if settings.SAHAYAK_EMAIL_VERIFY_SENDERS:
+                raw = await self._run(
+                    stamp,
+                    raw,
+                    ip=str((session.peer or ("",))[0]),
+                    helo=str(session.host_name or ""),
+                    mail_from=str(envelope.mail_from or ""),
+                )
             outcome = await self._run(ingest, raw, recipients=list(envelope.rcpt_tos))
         except MailRejected as exc:
             return f"{exc.smtp_status} {exc.code} {_one_line(exc.reason)}"

@@ -83,3 +83,10 @@ def test_passing_results_and_untrusted_headers_change_nothing(mailbox: Any, sett
     )
     assert parse_message(raw).auth is None
     assert ingest(raw).conversation_id == root.conversation_id
+
+
+def test_a_property_named_like_a_method_is_not_read_as_its_result() -> None:
+    from sahayak.connectors.email.authresults import read_verdict
+
+    verdict = read_verdict(["mx.shop.example; dmarc=fail header.from=x policy.dmarc=reject"])
+    assert verdict is not None and verdict.results == {"dmarc": "fail"}
