@@ -75,10 +75,15 @@ class IngestOutcome:
 
 
 def ingest(
-    raw: bytes, *, inbox: Inbox | None = None, recipients: Sequence[str] = ()
+    raw: bytes,
+    *,
+    inbox: Inbox | None = None,
+    recipients: Sequence[str] = (),
+    envelope_sender: str = "",
 ) -> IngestOutcome:
-    """Store one raw email (idempotent on its Message-ID) and answer where it went."""
-    prepared = prepare(raw, inbox=inbox, recipients=recipients)
+    """Store one raw email (idempotent on its Message-ID) and answer where it went.
+    ``envelope_sender`` (SMTP's MAIL FROM) stands in for a missing From header."""
+    prepared = prepare(raw, inbox=inbox, recipients=recipients, envelope_sender=envelope_sender)
     if isinstance(prepared, IngestOutcome):
         return prepared
     outcome = _store(prepared)
@@ -132,7 +137,11 @@ class _Prepared:
 
 
 def prepare(
-    raw: bytes, *, inbox: Inbox | None = None, recipients: Sequence[str] = ()
+    raw: bytes,
+    *,
+    inbox: Inbox | None = None,
+    recipients: Sequence[str] = (),
+    envelope_sender: str = "",
 ) -> _Prepared | IngestOutcome:
     if len(raw) > settings.SAHAYAK_EMAIL_MAX_BYTES:
         raise MailRejected(
@@ -158,6 +167,10 @@ def prepare(
             return IngestOutcome(
                 "report", message_id=found.pk, conversation_id=found.conversation_id
             )
+    if not parsed.from_address and "@" in envelope_sender:
+        # No From header (unusual, and relays pass it): the envelope says who sent it.
+        parsed.from_address = envelope_sender.strip().strip("<>").lower()[:320]
+        parsed.defects.append("NoFromHeader")
     if not parsed.from_address:
         raise MailRejected(_("The message has no sender address."), code="5.1.7")
     _check_rate(parsed.from_address)

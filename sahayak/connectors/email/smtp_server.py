@@ -81,7 +81,12 @@ class SahayakHandler:
                     helo=str(session.host_name or ""),
                     mail_from=str(envelope.mail_from or ""),
                 )
-            outcome = await self._run(ingest, raw, recipients=list(envelope.rcpt_tos))
+            outcome = await self._run(
+                ingest,
+                raw,
+                recipients=list(envelope.rcpt_tos),
+                envelope_sender=str(envelope.mail_from or ""),
+            )
         except MailRejected as exc:
             return f"{exc.smtp_status} {exc.code} {_one_line(exc.reason)}"
         except MailDeferred as exc:

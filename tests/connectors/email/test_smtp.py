@@ -59,6 +59,16 @@ def test_listener_refuses_unknown_recipients_and_oversized_mail(
     assert Message.objects.count() == 0
 
 
+def test_a_mail_without_from_takes_the_envelope_sender(smtp_listener: int, mailbox: Any) -> None:
+    """A missing From header is unusual, not a reason to refuse: relays pass it."""
+    raw = corpus.plain("No From header here.", message_id="nofrom@mail.example")
+    raw = raw.replace(b"From: Asha Rao <asha@mail.example>\r\n", b"")
+    send(smtp_listener, raw)  # MAIL FROM:<asha@mail.example>
+    message = Message.objects.get(external_id="nofrom@mail.example")
+    assert message.author_contact.identities.get().address == "asha@mail.example"
+    assert "NoFromHeader" in message.metadata["email"]["defects"]
+
+
 def test_listener_takes_bare_lf_endings_and_long_lines_as_relays_do(
     smtp_listener: int, mailbox: Any
 ) -> None:
@@ -81,8 +91,11 @@ def test_listener_takes_bare_lf_endings_and_long_lines_as_relays_do(
 def test_listener_gives_reasons_for_permanent_and_temporary_refusals(
     smtp_listener: int, mailbox: Any, settings: Any
 ) -> None:
-    with pytest.raises(smtplib.SMTPDataError) as garbage:
-        send(smtp_listener, corpus.garbage())
+    with (
+        smtplib.SMTP("127.0.0.1", smtp_listener, timeout=10) as client,
+        pytest.raises(smtplib.SMTPDataError) as garbage,
+    ):
+        client.sendmail("", [corpus.SUPPORT], corpus.garbage())  # null sender, no From
     assert garbage.value.smtp_code == 550 and b"no sender" in garbage.value.smtp_error
     settings.SAHAYAK_EMAIL_SENDER_RATE = 1
     send(smtp_listener, corpus.plain())
