@@ -1,0 +1,1 @@
+"""Routing: who gets which conversation, and when promises (SLAs) fall due."""
