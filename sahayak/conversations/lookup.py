@@ -8,17 +8,16 @@ Every conversation found is one the agent may see.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sahayak.accounts.models import User
 from sahayak.contacts.models import Contact, Order
 from sahayak.contacts.search import search_contacts
+from sahayak.ids import parse_id
 
 from .models import Conversation, Tag
 from .permissions import visible_conversations
 
-_NUMBER = re.compile(r"^#?\s*(\d{1,12})$")
 SHOWN = 10
 
 
@@ -38,12 +37,10 @@ def lookup(user: User, query: str) -> Lookup:
     if not query:
         return Lookup()
     found = Lookup()
-    number = _NUMBER.match(query)
-    if number:
+    number = parse_id(query)
+    if number is not None:
         found.conversations = list(
-            visible_conversations(user)
-            .filter(pk=int(number.group(1)))
-            .select_related("contact")[:1]
+            visible_conversations(user).filter(pk=number).select_related("contact")[:1]
         )
     found.contacts = list(search_contacts(query).select_related("organization")[:SHOWN])
     found.orders = list(

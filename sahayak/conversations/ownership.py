@@ -43,9 +43,12 @@ def follow_identities(
         )
         .distinct()
     )
+    rows = list(conversations.order_by("id"))
+    firsts = _first_senders([c.pk for c in rows])
     changed = 0
-    for conversation in conversations.order_by("id"):
-        holder = _holder_of_first(conversation, holders)
+    for conversation in rows:
+        sender = firsts.get(conversation.pk)
+        holder = holders.get(sender) if sender else None
         if holder is not None and holder != conversation.contact_id:
             old = conversation.contact_id
             conversation.contact_id = holder
@@ -63,26 +66,33 @@ def _sender(message: Message) -> tuple[str, str] | None:
     return None
 
 
-def _holder_of_first(conversation: Conversation, holders: dict[tuple[str, str], int]) -> int | None:
-    first = (
-        conversation.messages.filter(direction=Direction.INBOUND)
-        .aggregate(first=Min("id"))
-        .get("first")
+def _first_senders(conversation_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The identity that wrote each conversation's first customer message (two queries)."""
+    firsts = (
+        Message.objects.filter(conversation_id__in=conversation_ids, direction=Direction.INBOUND)
+        .values("conversation_id")
+        .annotate(first=Min("id"))
+        .values_list("first", flat=True)
     )
-    if first is None:
-        return None
-    sender = _sender(Message.objects.only("metadata").get(pk=first))
-    return holders.get(sender) if sender else None
+    found = {}
+    for message in Message.objects.filter(pk__in=list(firsts)).only("conversation_id", "metadata"):
+        sender = _sender(message)
+        if sender:
+            found[message.conversation_id] = sender
+    return found
 
 
 def _reattribute_messages(
     pair: tuple[int, int], holders: dict[tuple[str, str], int], since: datetime
 ) -> None:
     """Customer messages written since the merge name the contact holding their identity."""
+    moves: dict[int, list[int]] = {}
     for message in Message.objects.filter(
         direction=Direction.INBOUND, author_contact_id__in=pair, created_at__gte=since
     ).only("id", "metadata", "author_contact_id"):
         sender = _sender(message)
         holder = holders.get(sender) if sender else None
         if holder is not None and holder != message.author_contact_id:
-            Message.objects.filter(pk=message.pk).update(author_contact_id=holder)
+            moves.setdefault(holder, []).append(message.pk)
+    for holder, ids in moves.items():  # one update per contact, not per message
+        Message.objects.filter(pk__in=ids).update(author_contact_id=holder)

@@ -39,7 +39,11 @@ def follow_chat_identities(source: Contact, target: Contact, **_: Any) -> None:
             "address", "contact_id"
         )
     )
-    for session in ChatSession.objects.filter(contact_id__in=(source.pk, target.pk)):
-        holder = holders.get(session.public_id)
-        if holder is not None and holder != session.contact_id:
-            ChatSession.objects.filter(pk=session.pk).update(contact_id=holder)
+    moves: dict[int, list[int]] = {}
+    sessions = ChatSession.objects.filter(contact_id__in=(source.pk, target.pk))
+    for pk, public_id, contact_id in sessions.values_list("pk", "public_id", "contact_id"):
+        holder = holders.get(public_id)
+        if holder is not None and holder != contact_id:
+            moves.setdefault(holder, []).append(pk)
+    for holder, ids in moves.items():
+        ChatSession.objects.filter(pk__in=ids).update(contact_id=holder)
