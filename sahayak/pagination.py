@@ -37,7 +37,7 @@ def _decode(cursor: str, count: int) -> list[Any]:
 def _value(field: str, value: Any) -> Any:
     """A cursor value checked against its key: an id is an integer, a time an ISO string;
     anything else is a forged or damaged cursor (400, never a database error)."""
-    if field.endswith(("_at", "_since")):
+    if field.endswith(("_at", "_since", "_due")):
         try:
             parsed = parse_datetime(value) if isinstance(value, str) else None
         except ValueError:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
+    "sahayak.routing",
     "sahayak.knowledge",
     "sahayak.portal",
     "sahayak.web",
@@ -206,7 +207,7 @@ else:
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAHAYAK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "delivery"],
+        "QUEUES": ["default", "delivery", "routing"],
     }
 }
 
@@ -340,6 +341,9 @@ SAHAYAK_CHAT_UPLOAD_TYPES = env_list(
 )
 # A visitor or agent not heard from for this long counts as gone (offline replies by email).
 SAHAYAK_CHAT_ONLINE_SECONDS = env_int("SAHAYAK_CHAT_ONLINE_SECONDS", 90)
+# Most open conversations of one channel kind an agent is given when their capacity says
+# nothing of that kind.
+SAHAYAK_ROUTING_DEFAULT_CAPACITY = env_int("SAHAYAK_ROUTING_DEFAULT_CAPACITY", 10)
 # Threads (each with a database connection) that run websocket consumers' queries.
 # SQLite has one writer: more threads only contend for its lock and the interpreter.
 SAHAYAK_SOCKET_DB_THREADS = env_int(

@@ -24,6 +24,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     locale = models.CharField(_("language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # How a new assignment is announced in the workspace, besides its toast.
+    notify_browser = models.BooleanField(_("browser notification on assignment"), default=False)
+    notify_sound = models.BooleanField(_("sound on assignment"), default=False)
     # Heartbeat of the agent's open workspace: chat visitors see whether anyone is there.
     last_seen_at = models.DateTimeField(null=True, blank=True)
     # Sign-in throttling: consecutive failures, when the next try is allowed, and a lock that

@@ -23,7 +23,7 @@ SORTS: dict[str, list[str]] = {
     "newest": ["-id"],
     "oldest": ["id"],
 }
-# A cursor into the second part of the "waiting" order (the conversations not waiting).
+# A cursor into the second part of a two-part order (e.g. the conversations not waiting).
 _REST = "rest."
 COUNT_CAP = 999
 
@@ -74,15 +74,32 @@ def page(
     qs = filtered(user, f).values(*fields)
     if f.sort != "waiting":
         return keyset_page(qs, keys=SORTS[f.sort], cursor=cursor, limit=limit)
-    rest = qs.filter(waiting_since__isnull=True)
+    return two_part_page(
+        qs.filter(waiting_since__isnull=False),
+        SORTS["waiting"],
+        qs.filter(waiting_since__isnull=True),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def two_part_page(
+    first: QuerySet[Any, Any],
+    first_keys: list[str],
+    rest: QuerySet[Any, Any],
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Page through ``first`` in ``first_keys`` order, then ``rest`` newest first, each on
+    its own index; a cursor into the second part is marked as such."""
     if cursor and cursor.startswith(_REST):
         rows, after = keyset_page(rest, keys=["-id"], cursor=cursor[len(_REST) :], limit=limit)
         return rows, _REST + after if after else None
-    waiting = qs.filter(waiting_since__isnull=False)
-    rows, after = keyset_page(waiting, keys=SORTS["waiting"], cursor=cursor, limit=limit)
+    rows, after = keyset_page(first, keys=first_keys, cursor=cursor, limit=limit)
     if after:
         return rows, after
-    if len(rows) == limit:  # the waiting part ended with this page; the rest comes next
+    if len(rows) == limit:  # the first part ended with this page; the rest comes next
         return rows, _REST if rest.exists() else None
     more, rest_after = keyset_page(rest, keys=["-id"], cursor=None, limit=limit - len(rows))
     return rows + more, _REST + rest_after if rest_after else None

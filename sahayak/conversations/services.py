@@ -202,8 +202,15 @@ def set_priority(*, conversation: Conversation, priority: str, actor: User | Non
 
 
 @transaction.atomic
-def assign(*, conversation: Conversation, assignee: User | None, actor: User | None) -> None:
-    """Give the conversation to an agent (None: unassign)."""
+def assign(
+    *,
+    conversation: Conversation,
+    assignee: User | None,
+    actor: User | None,
+    **why: Any,
+) -> None:
+    """Give the conversation to an agent (None: unassign); ``why`` is stored on the event
+    (an automatic assignment records its policy, the agents considered and the reason)."""
     if assignee is not None and not assignee.is_active:
         raise ConversationError(_("That agent is deactivated."))
     old = conversation.assignee_id
@@ -212,7 +219,7 @@ def assign(*, conversation: Conversation, assignee: User | None, actor: User | N
         return
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
-    record(EventKind.ASSIGNEE, conversation, actor=actor, old=old, new=new)
+    record(EventKind.ASSIGNEE, conversation, actor=actor, old=old, new=new, **why)
 
 
 @transaction.atomic

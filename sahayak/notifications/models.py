@@ -1,4 +1,4 @@
-"""What an agent is told about: mentions in internal notes (and later assignments, SLAs)."""
+"""What an agent is told about: mentions in internal notes, assignments, SLA deadlines."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     MENTION = "mention", _("Mentioned you")
+    ASSIGNED = "assigned", _("Assigned to you")
+    SLA_WARNING = "sla_warning", _("SLA deadline near")
+    SLA_BREACHED = "sla_breached", _("SLA deadline missed")
 
 
 class Notification(models.Model):

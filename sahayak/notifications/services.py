@@ -79,9 +79,46 @@ def _push(user: User, conversation: Conversation, message: Message) -> None:
     )
 
 
+_ABOUT_ASSIGNEE = {
+    EventKind.ASSIGNEE: Kind.ASSIGNED,
+    EventKind.SLA_WARNING: Kind.SLA_WARNING,
+    EventKind.SLA_BREACHED: Kind.SLA_BREACHED,
+}
+
+
+def notify_assignee(event: DomainEvent) -> User | None:
+    """Tell the assignee a conversation is theirs now, or that its deadline is near or past
+    (not when they assigned it to themselves)."""
+    conversation = event.conversation
+    recipient_id = event.new if event.kind == EventKind.ASSIGNEE else conversation.assignee_id
+    if not recipient_id or (event.actor is not None and event.actor.pk == recipient_id):
+        return None
+    recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
+    if recipient is None:
+        return None
+    kind = _ABOUT_ASSIGNEE[event.kind]
+    Notification.objects.create(
+        recipient=recipient, actor=event.actor, kind=kind, conversation=conversation
+    )
+    group_send(
+        groups.user(recipient.pk),
+        {
+            "type": "notification",
+            "kind": kind.value,
+            "conversation_id": conversation.pk,
+            "actor": str(event.actor) if event.actor else "",
+            "subject": conversation.subject,
+            "metric": event.data.get("metric", ""),
+        },
+    )
+    return recipient
+
+
 def on_event(event: DomainEvent, **_: Any) -> None:
     if event.kind == EventKind.NOTE_ADDED and event.message is not None:
         notify_mentions(event.message)
+    elif event.kind in _ABOUT_ASSIGNEE:
+        notify_assignee(event)
 
 
 def unread(user: User) -> QuerySet[Notification]:

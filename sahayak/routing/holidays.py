@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 
 MAX_SPAN_DAYS = 31  # a longer "holiday" is a mistake in the file, not a month off
@@ -30,11 +31,11 @@ class Holidays:
 
 def read_holidays(data: bytes) -> Holidays:
     if len(data) > MAX_BYTES:
-        raise HolidayFileError("The file is larger than 2 MB.")
+        raise HolidayFileError(_("The file is larger than 2 MB."))
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as exc:
-        raise HolidayFileError(f"Not an iCalendar file: {exc}") from exc
+        raise HolidayFileError(_("Not an iCalendar file: %(error)s") % {"error": exc}) from exc
     found = Holidays()
     for event in calendar.walk("VEVENT"):
         start = event.decoded("DTSTART", None)

@@ -8,12 +8,16 @@ from functools import partial
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import Team, User
 from sahayak.conversations import channels
 from sahayak.conversations.events import EventKind
 from sahayak.conversations.models import DeliveryStatus, Event, Priority, Status
+from sahayak.routing.models import Metric, Policy
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,42 @@ class Activity:
     title: str
     old: str
     new: str
+    # Why it happened, when the system did it (an automatic assignment, an SLA deadline).
+    detail: str = ""
+
+
+def _routing_reasons() -> dict[str, str]:
+    return {
+        "chosen": _("assigned by the policy"),
+        "language": _("speaks the customer's language"),
+        "language_fallback": _("no agent speaking the customer's language was free in time"),
+        "skills_fallback": _("no agent with the required skills was free"),
+        "returned": _("returned to the queue: the agent was away too long"),
+        "backup": _("given to the backup of an absent agent"),
+        "reopened_absent": _("reopened while its agent was not online"),
+    }
+
+
+def _detail(row: Event, users: dict[int, str]) -> str:
+    """Why the system made this change, in words."""
+    routing = row.data.get("routing")
+    if row.kind == EventKind.ASSIGNEE and isinstance(routing, dict):
+        policy = choice_label(Policy, routing.get("policy", ""))
+        reason = _routing_reasons().get(str(routing.get("reason")), str(routing.get("reason", "")))
+        considered = len(routing.get("considered") or [])
+        return _("%(policy)s: %(reason)s (%(n)d agents considered)") % {
+            "policy": policy,
+            "reason": reason,
+            "n": considered,
+        }
+    if row.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
+        due = parse_datetime(str(row.data.get("due", "")))
+        when = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT") if due else ""
+        return _("%(metric)s due %(when)s") % {
+            "metric": choice_label(Metric, row.data.get("metric", "")),
+            "when": when,
+        }
+    return ""
 
 
 def choice_label(choices: type[TextChoices], value: Any) -> str:
@@ -103,6 +143,7 @@ def describe(rows: list[Event]) -> list[Activity]:
                 title=choice_label(EventKind, row.kind),
                 old=word(old) if changed else "",
                 new=word(new) if changed else "",
+                detail=_detail(row, users),
             )
         )
     return shown

@@ -14,10 +14,12 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated or request.path.startswith(("/admin/", "/api/")):
         return {}
     from sahayak.notifications.services import unread
+    from sahayak.routing.models import AgentRouting
 
     return {
         "unread_notifications": lambda: unread(user).count(),
         "channel_settings": _channel_settings,
+        "my_routing": lambda: AgentRouting.objects.filter(user=user).first(),
     }
 
 

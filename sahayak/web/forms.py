@@ -25,7 +25,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "locale", "time_zone")
+        fields = (
+            "first_name",
+            "last_name",
+            "locale",
+            "time_zone",
+            "notify_browser",
+            "notify_sound",
+        )
 
 
 class ContactForm(forms.ModelForm):

@@ -7,12 +7,14 @@ contact, assignee and team joined), the latest message of each for the preview, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Max
 from django.db.models.functions import Substr
 from django.http import QueryDict
+from django.utils import timezone
 
 from sahayak.accounts.models import User
 from sahayak.conversations import queries
@@ -20,8 +22,13 @@ from sahayak.conversations.models import OPEN_STATUSES, Direction, Message, Stat
 from sahayak.conversations.queries import SORTS, capped_count
 from sahayak.conversations.services import tags_by_conversation
 from sahayak.ids import parse_id
+from sahayak.pagination import keyset_page
 
-VIEWS = ("unassigned", "mine", "all")
+VIEWS = ("unassigned", "mine", "all", "breaching")
+# "Breaching soon": open conversations whose next SLA deadline is this close, or past.
+BREACHING_WITHIN = timedelta(hours=1)
+# Orders of this page beyond the core's: by next SLA deadline (then the rest, newest first).
+DEADLINE_SORT = "deadline"
 PAGE_SIZE = 50
 PREVIEW_CHARS = 140
 
@@ -42,6 +49,9 @@ ROW_FIELDS = (
     "waiting_since",
     "last_message_at",
     "created_at",
+    "sla__next_due",
+    "sla__next_metric",
+    "sla__policy__warn_minutes",
 )
 
 
@@ -75,7 +85,9 @@ class InboxFilter:
             tag=params.get("tag", "").strip().casefold()[:64],
             priority=params.get("priority", "")[:16],
             reply_failed=params.get("failed") == "1",
-            sort=params.get("sort", "waiting") if params.get("sort") in SORTS else "waiting",
+            sort=params.get("sort", "waiting")
+            if params.get("sort") in (*SORTS, DEADLINE_SORT)
+            else "waiting",
         )
 
     @property
@@ -111,17 +123,39 @@ class InboxFilter:
             tag=self.tag,
             priority=self.priority,
             reply_failed=self.reply_failed,
-            sort=self.sort,
+            sort=self.sort if self.sort in SORTS else "newest",
         )
 
 
 def page(
     user: User, f: InboxFilter, cursor: str | None, limit: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], str | None]:
-    rows, next_cursor = queries.page(
-        user, f.for_user(user), fields=ROW_FIELDS, cursor=cursor, limit=limit
-    )
+    if f.view == "breaching" or f.sort == DEADLINE_SORT:
+        rows, next_cursor = _by_deadline(user, f, cursor, limit)
+    else:
+        rows, next_cursor = queries.page(
+            user, f.for_user(user), fields=ROW_FIELDS, cursor=cursor, limit=limit
+        )
     return with_previews_and_tags(rows), next_cursor
+
+
+def _by_deadline(
+    user: User, f: InboxFilter, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Next SLA deadline first (on the index ``sla_next_due``); the breaching view stops
+    at deadlines an hour away, the deadline sort goes on with the rest, newest first."""
+    qs = queries.filtered(user, f.for_user(user)).values(*ROW_FIELDS)
+    keys = ["sla__next_due", "id"]
+    if f.view == "breaching":
+        soon = qs.filter(sla__next_due__lte=timezone.now() + BREACHING_WITHIN)
+        return keyset_page(soon, keys=keys, cursor=cursor, limit=limit)
+    return queries.two_part_page(
+        qs.filter(sla__next_due__isnull=False),
+        keys,
+        qs.filter(sla__next_due__isnull=True),
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,8 +191,13 @@ def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def view_counts(user: User) -> dict[str, int]:
-    """Open conversations in the Unassigned and Mine views (capped): what those views list."""
-    return {
+    """Open conversations in the Unassigned, Mine and Breaching views (capped)."""
+    counts = {
         view: capped_count(queries.filtered(user, InboxFilter(view=view).for_user(user)))
         for view in ("unassigned", "mine")
     }
+    breaching = queries.filtered(user, InboxFilter(view="all").for_user(user)).filter(
+        sla__next_due__lte=timezone.now() + BREACHING_WITHIN
+    )
+    counts["breaching"] = capped_count(breaching)
+    return counts

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info, to_locale
+from django.utils.translation import gettext as _
 
 from sahayak.contacts import identities
 from sahayak.conversations import channels
 from sahayak.conversations.models import Priority, Status
 from sahayak.conversations.text import folded_segments
+from sahayak.routing.models import Metric
 
 from ..activity import choice_label
 
@@ -86,3 +91,51 @@ def folded(message: Any) -> list[tuple[str, bool]]:
     if not isinstance(spans, list) or not spans:
         return [(text, False)]
     return folded_segments(text, spans)
+
+
+def countdown(seconds: float) -> str:
+    """A deadline's time left as the inbox shows it: "3:05" (h:mm), "2 d" past a day,
+    "−0:12" when late (the script keeps it ticking with the same rules)."""
+    late = seconds < 0
+    whole = int(abs(seconds)) // 60
+    hours, minutes = divmod(whole, 60)
+    text = f"{hours}:{minutes:02d}" if hours < 24 else _("%(days)d d") % {"days": hours // 24}
+    return f"−{text}" if late else text
+
+
+@register.simple_tag
+def sla_badge(due: datetime | None, metric: str, warn_minutes: int | None = 0) -> str:
+    """The timer badge of a conversation's next SLA deadline (ok / warn / breach)."""
+    if due is None:
+        return ""
+    left = (due - timezone.now()).total_seconds()
+    warn = (warn_minutes or 0) * 60
+    state = "breach" if left <= 0 else "warn" if left <= warn else "ok"
+    label = choice_label(Metric, metric) if metric else ""
+    when = date_format(timezone.localtime(due), "DATETIME_FORMAT")
+    return format_html(
+        '<time class="sla-badge sla-{}" datetime="{}" data-warn="{}" title="{}">{}</time>',
+        state,
+        due.isoformat(),
+        warn,
+        _("%(metric)s due %(when)s") % {"metric": label, "when": when},
+        countdown(left),
+    )
+
+
+@register.filter
+def metric_label(value: str) -> str:
+    return choice_label(Metric, value)
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """A target in minutes as hours and minutes ("4 h", "1 h 30 min", "45 min")."""
+    if not value:
+        return "—"
+    hours, rest = divmod(int(value), 60)
+    if hours and rest:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": rest}

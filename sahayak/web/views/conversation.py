@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.ids import parse_id
 from sahayak.knowledge.articles import linked_to
 from sahayak.knowledge.help_center import conversation_locale
+from sahayak.routing.models import ConversationSla
 
 from ..activity import describe
 from ..customer import customer_panel
@@ -63,6 +65,29 @@ def _written_order(message: Message) -> tuple[Any, int]:
     return (message.written_at or message.created_at, message.pk)
 
 
+def sla_context(conversation: Conversation) -> dict[str, Any]:
+    """The conversation's SLA clocks as the side panel shows them."""
+    row = ConversationSla.objects.select_related("policy").filter(pk=conversation.pk).first()
+    if row is None or row.policy is None or not row.clocks:
+        return {}
+    states = {
+        "running": _("running"),
+        "paused": _("paused"),
+        "met": _("met"),
+        "missed": _("missed"),
+    }
+    clocks = [
+        {
+            "metric": metric,
+            "state": clock["state"],
+            "state_label": states.get(clock["state"], clock["state"]),
+            "due": parse_datetime(clock["due"]) if clock.get("due") else None,
+        }
+        for metric, clock in row.clocks.items()
+    ]
+    return {"sla_policy": row.policy, "sla_clocks": clocks, "sla_warn": row.policy.warn_minutes}
+
+
 def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     user = agent(request)
     panel = customer_panel(user, conversation.contact, exclude_conversation=conversation.pk)
@@ -77,6 +102,7 @@ def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str,
         "priorities": Priority.choices,
         "tags": ", ".join(conversation.tags.order_by("name").values_list("name", flat=True)),
         "related": related,
+        **sla_context(conversation),
         "articles_used": linked_to(conversation, conversation_locale(conversation)),
         "reply_channels": services.reply_channels(
             conversation, [identity.kind for identity in panel.identities]

@@ -137,10 +137,55 @@
       else if (ev.kind === "updated") refreshSide();
     }
   }
+  // SLA timer badges count down every second: ok, then warning, then breach.
+  function countdown(seconds) {
+    var whole = Math.floor(Math.abs(seconds) / 60), hours = Math.floor(whole / 60);
+    var text = hours >= 24 ? t("Days").replace("%(days)d", String(Math.floor(hours / 24)))
+      : hours + ":" + String(whole % 60).padStart(2, "0");
+    return seconds < 0 ? "\u2212" + text : text;
+  }
+  function tickBadges() {
+    var now = Date.now();
+    document.querySelectorAll(".sla-badge").forEach(function (el) {
+      var left = (Date.parse(el.getAttribute("datetime")) - now) / 1000;
+      var state = left <= 0 ? "breach" : left <= Number(el.dataset.warn || 0) ? "warn" : "ok";
+      el.classList.remove("sla-ok", "sla-warn", "sla-breach");
+      el.classList.add("sla-" + state);
+      el.textContent = countdown(left);
+    });
+  }
+  tickBadges();
+  setInterval(tickBadges, 1000);
+
+  var chime = null;
+  function ring() {
+    try {
+      chime = chime || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = chime.createOscillator(), gain = chime.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, chime.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, chime.currentTime + 0.4);
+      osc.connect(gain); gain.connect(chime.destination);
+      osc.start(); osc.stop(chime.currentTime + 0.4);
+    } catch (e) { /* no audio here */ }
+  }
   function onNotify(ev) {
     var a = document.createElement("a");
-    a.href = "/c/" + ev.conversation_id + "/#msg-" + ev.message_id;
-    a.textContent = ev.actor + " " + t("Mention") + " #" + ev.conversation_id + " " + (ev.subject || "");
+    if (ev.kind === "assigned") {
+      a.href = "/c/" + ev.conversation_id + "/";
+      a.textContent = t("Assigned") + " #" + ev.conversation_id + " " + (ev.subject || "");
+      if (body.dataset.notifyBrowser === "1" && window.Notification && Notification.permission === "granted") {
+        new Notification(a.textContent);
+      }
+      if (body.dataset.notifySound === "1") ring();
+    } else if (ev.kind === "sla_warning" || ev.kind === "sla_breached") {
+      a.href = "/c/" + ev.conversation_id + "/";
+      a.textContent = t(ev.kind === "sla_warning" ? "SlaWarning" : "SlaBreached") + " #" +
+        ev.conversation_id + " " + (ev.subject || "");
+    } else {
+      a.href = "/c/" + ev.conversation_id + "/#msg-" + ev.message_id;
+      a.textContent = ev.actor + " " + t("Mention") + " #" + ev.conversation_id + " " + (ev.subject || "");
+    }
     toast(a);
     var badge = document.getElementById("unread");
     badge.textContent = String((Number(badge.textContent) || 0) + 1);

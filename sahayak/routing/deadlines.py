@@ -1,0 +1,249 @@
+"""SLA deadlines of stored conversations: which policy applies, the facts from the database,
+and the stored clocks (``ConversationSla``), recomputed in batches.
+
+The arithmetic is ``sla.clocks`` (pure); this module only reads its inputs and writes its
+result, a fixed number of queries per batch however many conversations it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from sahayak.conversations.events import EventKind
+from sahayak.conversations.models import (
+    OPEN_STATUSES,
+    Conversation,
+    Direction,
+    Event,
+    Message,
+)
+from sahayak.conversations.services import tags_by_conversation
+
+from . import sla, watch
+from .calendars import ALWAYS, BusinessCalendar
+from .models import Calendar, ConversationSla, Holiday, RoutingPolicy, SlaPolicy
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What SLA conditions look at."""
+
+    channel: str
+    inbox_id: int
+    team_id: int | None
+    priority: str
+    tags: frozenset[str]
+    organization_id: int | None
+    custom_fields: dict[str, Any]
+
+
+def matches(conditions: dict[str, Any], s: Subject) -> bool:
+    """Every condition given must hold; a list condition holds when the value is in it."""
+    checks: list[tuple[str, Any]] = [
+        ("channel", s.channel),
+        ("inbox", s.inbox_id),
+        ("team", s.team_id),
+        ("priority", s.priority),
+        ("organization", s.organization_id),
+    ]
+    for name, value in checks:
+        wanted = conditions.get(name)
+        if wanted and value not in wanted:
+            return False
+    tags = conditions.get("tag")
+    if tags and not s.tags & {t.casefold() for t in tags}:
+        return False
+    for name, value in (conditions.get("custom_field") or {}).items():
+        if str(s.custom_fields.get(name, "")) != str(value):
+            return False
+    return True
+
+
+def first_matching(policies: Sequence[SlaPolicy], s: Subject) -> SlaPolicy | None:
+    return next((p for p in policies if p.is_active and matches(p.conditions, s)), None)
+
+
+def targets_of(policy: SlaPolicy) -> sla.Targets:
+    def minutes(value: int | None) -> timedelta | None:
+        return timedelta(minutes=value) if value else None
+
+    return sla.Targets(
+        first_response=minutes(policy.first_response_minutes),
+        next_response=minutes(policy.next_response_minutes),
+        periodic_update=minutes(policy.periodic_update_minutes),
+        resolution=minutes(policy.resolution_minutes),
+    )
+
+
+class Calendars:
+    """Business calendars by id, read once (with their holidays) for a batch."""
+
+    def __init__(self) -> None:
+        rows = list(Calendar.objects.all())
+        holidays: dict[int, list[Holiday]] = {}
+        for h in Holiday.objects.all():
+            holidays.setdefault(h.calendar_id, []).append(h)
+        self.by_id = {c.pk: c.business_calendar(holidays.get(c.pk, [])) for c in rows}
+        self.by_inbox: dict[int, int] = {}
+        self.by_team: dict[int, int] = {}
+        for p in RoutingPolicy.objects.filter(calendar__isnull=False):
+            if p.inbox_id:
+                self.by_inbox[p.inbox_id] = p.calendar_id  # type: ignore[assignment]
+            elif p.team_id:
+                self.by_team[p.team_id] = p.calendar_id  # type: ignore[assignment]
+
+    def of_conversation(self, inbox_id: int, team_id: int | None) -> BusinessCalendar | None:
+        """The inbox's business hours, else its team's (None: no calendar set)."""
+        cal = self.by_inbox.get(inbox_id) or (self.by_team.get(team_id) if team_id else None)
+        return self.by_id.get(cal) if cal else None
+
+    def for_policy(self, policy: SlaPolicy, inbox_id: int, team_id: int | None) -> BusinessCalendar:
+        if not policy.business_hours:
+            return ALWAYS
+        if policy.calendar_id:
+            return self.by_id.get(policy.calendar_id, ALWAYS)
+        return self.of_conversation(inbox_id, team_id) or ALWAYS
+
+
+def facts_of(conversations: Sequence[dict[str, Any]]) -> dict[int, list[sla.Fact]]:
+    """The SLA facts of many conversations: two queries (messages, status changes)."""
+    ids = [c["id"] for c in conversations]
+    facts: dict[int, list[sla.Fact]] = {
+        c["id"]: [sla.Fact(c["created_at"], "created")] for c in conversations
+    }
+    messages = Message.objects.filter(conversation_id__in=ids).exclude(direction=Direction.NOTE)
+    for cid, direction, created_at, sent_at in messages.values_list(
+        "conversation_id", "direction", "created_at", "sent_at"
+    ).order_by("id"):
+        if direction == Direction.INBOUND:
+            facts[cid].append(sla.Fact(created_at, "customer"))
+        elif sent_at is not None:
+            facts[cid].append(sla.Fact(sent_at, "reply"))
+    statuses = Event.objects.filter(conversation_id__in=ids, kind=EventKind.STATUS)
+    for cid, created_at, data in statuses.values_list(
+        "conversation_id", "created_at", "data"
+    ).order_by("id"):
+        facts[cid].append(sla.Fact(created_at, "status", str(data.get("to") or "")))
+    for items in facts.values():
+        # The first customer message is the opening itself, not a second one.
+        firsts = [i for i, f in enumerate(items) if f.kind == "customer"]
+        if firsts and items[firsts[0]].at - items[0].at < timedelta(seconds=5):
+            del items[firsts[0]]
+        # A status change and the message that caused it share a moment: status first.
+        items.sort(key=lambda f: (f.at, 0 if f.kind in ("created", "status") else 1))
+    return facts
+
+
+_FIELDS = (
+    "id",
+    "channel",
+    "inbox_id",
+    "team_id",
+    "priority",
+    "custom_fields",
+    "created_at",
+    "status",
+    "contact__organization_id",
+)
+
+
+def compute(
+    rows: Sequence[dict[str, Any]], policies: Sequence[SlaPolicy], calendars: Calendars
+) -> dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]]:
+    """Policy and clocks of each conversation row (``_FIELDS``)."""
+    tags = (
+        tags_by_conversation([r["id"] for r in rows])
+        if any(p.conditions.get("tag") for p in policies)
+        else {}
+    )
+    subjects = {
+        r["id"]: Subject(
+            channel=r["channel"],
+            inbox_id=r["inbox_id"],
+            team_id=r["team_id"],
+            priority=r["priority"],
+            tags=frozenset(tags.get(r["id"], ())),
+            organization_id=r["contact__organization_id"],
+            custom_fields=r["custom_fields"] or {},
+        )
+        for r in rows
+    }
+    matched = {cid: first_matching(policies, s) for cid, s in subjects.items()}
+    wanted = [r for r in rows if matched[r["id"]] is not None]
+    facts = facts_of(wanted) if wanted else {}
+    result: dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]] = {}
+    for r in rows:
+        policy = matched[r["id"]]
+        if policy is None:
+            result[r["id"]] = (None, {})
+            continue
+        calendar = calendars.for_policy(policy, r["inbox_id"], r["team_id"])
+        result[r["id"]] = (policy, sla.clocks(facts[r["id"]], targets_of(policy), calendar))
+    return result
+
+
+def recompute(conversation_ids: Iterable[int]) -> int:
+    """Compute and store the clocks of these conversations, in batches; how many stored."""
+    ids = list(conversation_ids)
+    policies = list(SlaPolicy.objects.filter(is_active=True))
+    calendars = Calendars()
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        rows = list(Conversation.objects.filter(pk__in=chunk).values(*_FIELDS))
+        done += store(compute(rows, policies, calendars))
+    return done
+
+
+def store(computed: dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]]) -> int:
+    """Write the clocks: one read, one bulk insert and one bulk update per batch."""
+    existing = {r.pk: r for r in ConversationSla.objects.filter(pk__in=list(computed))}
+    new: list[ConversationSla] = []
+    changed: list[ConversationSla] = []
+    for cid, (policy, clocks) in computed.items():
+        metric, due = sla.next_deadline(clocks)
+        row = existing.get(cid) or ConversationSla(conversation_id=cid)
+        row.policy = policy
+        row.clocks = clocks
+        row.next_metric = metric
+        row.next_due = parse_datetime(due) if due else None
+        row.computed_at = timezone.now()
+        watch.plan(row, timedelta(minutes=policy.warn_minutes) if policy else timedelta(0))
+        (changed if cid in existing else new).append(row)
+    with transaction.atomic():
+        ConversationSla.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        ConversationSla.objects.bulk_update(
+            changed,
+            ["policy", "clocks", "next_metric", "next_due", "announced", "watch_at", "computed_at"],
+            batch_size=500,
+        )
+    return len(computed)
+
+
+def recompute_open(after_id: int = 0, batch: int = BATCH) -> tuple[int, int | None]:
+    """Recompute one batch of open conversations after ``after_id``: (done, next id or None)."""
+    ids = list(
+        Conversation.objects.filter(pk__gt=after_id, status__in=OPEN_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    if not ids:
+        return 0, None
+    return recompute(ids), ids[-1] if len(ids) == batch else None
+
+
+def due_at(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+def any_policy() -> bool:
+    return SlaPolicy.objects.filter(is_active=True).exists()

@@ -1,0 +1,93 @@
+"""Routing listens to the core's typed events: assignment and SLA clocks react to changes.
+
+Nothing in the core calls routing. After a conversation changes (and the change has
+committed), its SLA clocks are computed again, and the queue is handed out when capacity
+may have freed or work arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from sahayak.conversations.events import DomainEvent, EventKind, conversation_event
+from sahayak.conversations.models import Status
+
+from . import assignment, deadlines, presence
+from .models import AgentRouting, Calendar, Holiday, RoutingPolicy, SlaPolicy
+from .tasks import recompute_open_deadlines
+
+logger = logging.getLogger(__name__)
+
+# Changes that can alter an SLA's policy or clocks.
+SLA_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.MESSAGE_RECEIVED,
+        EventKind.REPLY_SENT,
+        EventKind.STATUS,
+        EventKind.PRIORITY,
+        EventKind.TEAM,
+        EventKind.TAGS,
+        EventKind.CUSTOM_FIELDS,
+        EventKind.MERGED_INTO,
+        EventKind.MERGE_UNDONE,
+        EventKind.CONTACT_CHANGED,
+    }
+)
+# Changes after which someone may take queued work (or work joins the queue).
+QUEUE_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.STATUS,
+        EventKind.ASSIGNEE,
+        EventKind.TEAM,
+        EventKind.MERGED_INTO,
+        EventKind.MERGE_UNDONE,
+    }
+)
+REOPENED_FROM = frozenset({Status.SOLVED, Status.CLOSED, Status.PENDING, Status.ON_HOLD})
+
+
+def on_event(event: DomainEvent, **_: Any) -> None:
+    conversation = event.conversation
+    if event.kind in SLA_KINDS and deadlines.any_policy():
+        deadlines.recompute([conversation.pk])
+    if event.kind == EventKind.ASSIGNEE and event.data.get("routing"):
+        return  # routing's own hand-out: nothing more to do
+    if (
+        event.kind == EventKind.STATUS
+        and event.old in REOPENED_FROM
+        and event.new
+        in (
+            Status.NEW,
+            Status.OPEN,
+        )
+    ):
+        with transaction.atomic():
+            presence.unassign_if_absent(conversation)
+    if event.kind in QUEUE_KINDS:
+        assignment.hand_out()
+
+
+def _settings_changed(sender: Any, **_: Any) -> None:
+    """Calendars and SLA policies changed: recompute open conversations in the background."""
+    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0))
+
+
+def _routing_changed(sender: Any, **_: Any) -> None:
+    """Capacity, presence or a policy changed: queued work may find an agent."""
+    transaction.on_commit(assignment.hand_out)
+
+
+def connect() -> None:
+    conversation_event.connect(on_event, dispatch_uid="routing")
+    for model in (Calendar, Holiday, SlaPolicy):
+        post_save.connect(_settings_changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
+        post_delete.connect(_settings_changed, sender=model, dispatch_uid=f"sla-d-{model.__name__}")
+    post_save.connect(_settings_changed, sender=RoutingPolicy, dispatch_uid="sla-routing-policy")
+    post_save.connect(_routing_changed, sender=AgentRouting, dispatch_uid="queue-agent")
+    post_save.connect(_routing_changed, sender=RoutingPolicy, dispatch_uid="queue-policy")
