@@ -111,6 +111,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None, **extra: Any) -> Any:
         return self._send("patch", path, body, **extra)
 
+    def put(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self._send("put", path, body, **extra)
+
     def delete(self, path: str, **extra: Any) -> Any:
         return self._send("delete", path, **extra)
 

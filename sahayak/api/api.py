@@ -26,6 +26,7 @@ from .routers import (
     knowledge,
     orders,
     organizations,
+    routing,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ api.add_router("/inbound", inbound.router)
 api.add_router("/inboxes", inboxes.router)
 api.add_router("/kb", knowledge.router)
 api.add_router("/search", knowledge.search_router)
+api.add_router("/routing", routing.router)
 # Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
 for _channel in channels.channels():
     for _prefix, _router in _channel.api_routers:

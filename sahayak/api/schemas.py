@@ -155,6 +155,7 @@ class ConversationOut(BaseModel):
     reply_failed: bool = False
     solved_at: datetime | None
     merged_into_id: int | None
+    snoozed_until: datetime | None = None
 
 
 class ConversationPage(BaseModel):
@@ -257,6 +258,10 @@ class ReplyIn(Schema):
 
 class RetryIn(Schema):
     channel: str | None = Field(None, max_length=32)
+
+
+class SnoozeIn(Schema):
+    until: datetime
 
 
 class ConversationMergeIn(Schema):

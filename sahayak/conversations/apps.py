@@ -14,11 +14,13 @@ class ConversationsConfig(AppConfig):
 
         from . import periodic
         from .delivery import requeue_due
+        from .services import wake_due
 
         contact_records_moved.connect(_contact_changed, dispatch_uid="conversations-contact")
         contact_split.connect(_contact_split, dispatch_uid="conversations-split")
         # Deliveries whose task was lost (a worker killed mid-send, a queue wiped).
         periodic.register("requeue-deliveries", requeue_due, every_seconds=30)
+        periodic.register("wake-snoozed", wake_due, every_seconds=30)
 
 
 def _contact_changed(

@@ -49,6 +49,8 @@ class EventKind(models.TextChoices):
     LINKED = "linked", _("Linked")
     UNLINKED = "unlinked", _("Unlinked")
     CONTACT_CHANGED = "contact_changed", _("Customer merged")
+    SNOOZED = "snoozed", _("Snoozed")
+    WOKEN = "woken", _("Back from snooze")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
 

@@ -104,6 +104,9 @@ class Conversation(models.Model):
     # The last reply to the customer failed and none was sent since: shown in the inbox.
     reply_failed = models.BooleanField(default=False)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Out of the open views (and its SLA clocks paused) until then, or until the customer
+    # writes.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_children"
     )
@@ -122,6 +125,12 @@ class Conversation(models.Model):
                 fields=["waiting_since", "id"],
                 condition=Q(waiting_since__isnull=False),
                 name="conv_waiting",
+            ),
+            # Snoozed conversations, by when they come back.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(snoozed_until__isnull=False),
+                name="conv_snoozed",
             ),
             # "Reply failed": the few conversations whose last reply did not arrive.
             models.Index(fields=["-id"], condition=Q(reply_failed=True), name="conv_reply_failed"),

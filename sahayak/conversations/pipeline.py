@@ -346,6 +346,15 @@ def _touch(conversation: Conversation, now: datetime) -> None:
     if conversation.waiting_since is None:
         conversation.waiting_since = now
         fields.append("waiting_since")
+    if conversation.snoozed_until is not None:
+        record(
+            EventKind.WOKEN,
+            conversation,
+            old=conversation.snoozed_until.isoformat(),
+            reason="customer_reply",
+        )
+        conversation.snoozed_until = None
+        fields.append("snoozed_until")
     if conversation.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED):
         record(
             EventKind.STATUS,

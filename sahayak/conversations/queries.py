@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from sahayak.accounts.models import User
 from sahayak.pagination import keyset_page
 
-from .models import Conversation
+from .models import OPEN_STATUSES, Conversation
 from .permissions import visible_conversations
 
 SORTS: dict[str, list[str]] = {
@@ -40,6 +40,8 @@ class ConversationFilter:
     priority: str = ""
     contact_id: int | None = None
     reply_failed: bool = False
+    # True: only snoozed conversations; False: open views leave them out until they wake.
+    snoozed: bool = False
     sort: str = "newest"
 
 
@@ -64,6 +66,10 @@ def filtered(user: User, f: ConversationFilter) -> QuerySet[Conversation]:
         qs = qs.filter(tags__name=f.tag.strip().casefold())
     if f.reply_failed:
         qs = qs.filter(reply_failed=True)
+    if f.snoozed:
+        qs = qs.filter(snoozed_until__isnull=False)
+    elif f.statuses and set(f.statuses) <= set(OPEN_STATUSES):
+        qs = qs.filter(snoozed_until__isnull=True)
     return qs
 
 

@@ -7,6 +7,7 @@ domain event after commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -220,6 +221,53 @@ def assign(
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
     record(EventKind.ASSIGNEE, conversation, actor=actor, old=old, new=new, **why)
+
+
+MAX_SNOOZE = timedelta(days=366)
+
+
+@transaction.atomic
+def snooze(*, conversation: Conversation, until: datetime, actor: User | None) -> None:
+    """Out of the open views until ``until`` (or until the customer writes)."""
+    now = timezone.now()
+    if until <= now:
+        raise ConversationError(_("Choose a time in the future."))
+    if until > now + MAX_SNOOZE:
+        raise ConversationError(_("Snooze for a year at most."))
+    if conversation.status not in OPEN_STATUSES:
+        raise ConversationError(_("Only an open conversation can be snoozed."))
+    old = conversation.snoozed_until
+    conversation.snoozed_until = until
+    conversation.save(update_fields=["snoozed_until", "updated_at"])
+    record(
+        EventKind.SNOOZED,
+        conversation,
+        actor=actor,
+        old=old.isoformat() if old else None,
+        new=until.isoformat(),
+    )
+
+
+@transaction.atomic
+def wake(*, conversation: Conversation, actor: User | None, reason: str = "time") -> bool:
+    """Back in the open views; False if it was not snoozed."""
+    if conversation.snoozed_until is None:
+        return False
+    old = conversation.snoozed_until
+    conversation.snoozed_until = None
+    conversation.save(update_fields=["snoozed_until", "updated_at"])
+    record(EventKind.WOKEN, conversation, actor=actor, old=old.isoformat(), reason=reason)
+    return True
+
+
+def wake_due(limit: int = 500) -> int:
+    """Wake the conversations whose snooze has run out (a periodic job)."""
+    due = list(
+        Conversation.objects.filter(snoozed_until__lte=timezone.now()).order_by("snoozed_until")[
+            :limit
+        ]
+    )
+    return sum(wake(conversation=c, actor=None) for c in due)
 
 
 @transaction.atomic

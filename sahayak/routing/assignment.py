@@ -258,6 +258,7 @@ def queued(
         assignee__isnull=True,
         status__in=QUEUED_STATUSES,
         merged_into__isnull=True,
+        snoozed_until__isnull=True,
     )
 
 

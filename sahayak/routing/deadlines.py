@@ -128,18 +128,26 @@ def facts_of(conversations: Sequence[dict[str, Any]]) -> dict[int, list[sla.Fact
             facts[cid].append(sla.Fact(created_at, "customer"))
         elif sent_at is not None:
             facts[cid].append(sla.Fact(sent_at, "reply"))
-    statuses = Event.objects.filter(conversation_id__in=ids, kind=EventKind.STATUS)
-    for cid, created_at, data in statuses.values_list(
-        "conversation_id", "created_at", "data"
+    changes = Event.objects.filter(
+        conversation_id__in=ids,
+        kind__in=(EventKind.STATUS, EventKind.SNOOZED, EventKind.WOKEN),
+    )
+    for cid, kind, created_at, data in changes.values_list(
+        "conversation_id", "kind", "created_at", "data"
     ).order_by("id"):
-        facts[cid].append(sla.Fact(created_at, "status", str(data.get("to") or "")))
+        if kind == EventKind.STATUS:
+            facts[cid].append(sla.Fact(created_at, "status", str(data.get("to") or "")))
+        else:
+            facts[cid].append(
+                sla.Fact(created_at, "snooze" if kind == EventKind.SNOOZED else "wake")
+            )
     for items in facts.values():
         # The first customer message is the opening itself, not a second one.
         firsts = [i for i, f in enumerate(items) if f.kind == "customer"]
         if firsts and items[firsts[0]].at - items[0].at < timedelta(seconds=5):
             del items[firsts[0]]
         # A status change and the message that caused it share a moment: status first.
-        items.sort(key=lambda f: (f.at, 0 if f.kind in ("created", "status") else 1))
+        items.sort(key=lambda f: (f.at, 0 if f.kind in ("created", "status", "wake") else 1))
     return facts
 
 

@@ -243,7 +243,7 @@ class CalendarForm(forms.ModelForm):
 
     class Meta:
         model = Calendar
-        fields = ("name", "time_zone", "weekly", "away_messages")
+        fields = ("name", "time_zone", "weekly", "away_reply", "away_messages")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -61,7 +61,9 @@ class Calendar(models.Model):
     # "0".."6" (Monday = 0) -> [["09:00", "17:00"], ...]; an end not after its start runs
     # past midnight.
     weekly = models.JSONField(_("weekly hours"), default=dict, blank=True)
-    # Out-of-office reply per language ("" = the default), sent when the team is closed.
+    # Out-of-office reply while closed: the built-in text in the customer's language, or the
+    # calendar's own per language ("*" for any other).
+    away_reply = models.BooleanField(_("send an out-of-office reply while closed"), default=False)
     away_messages = models.JSONField(_("out-of-office replies"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,7 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from sahayak.conversations.events import DomainEvent, EventKind, conversation_event
 from sahayak.conversations.models import Status
 
-from . import assignment, deadlines, presence
+from . import assignment, away, deadlines, presence
 from .models import AgentRouting, Calendar, Holiday, RoutingPolicy, SlaPolicy
 from .tasks import recompute_open_deadlines
 
@@ -36,6 +36,8 @@ SLA_KINDS = frozenset(
         EventKind.MERGED_INTO,
         EventKind.MERGE_UNDONE,
         EventKind.CONTACT_CHANGED,
+        EventKind.SNOOZED,
+        EventKind.WOKEN,
     }
 )
 # Changes after which someone may take queued work (or work joins the queue).
@@ -47,6 +49,7 @@ QUEUE_KINDS = frozenset(
         EventKind.TEAM,
         EventKind.MERGED_INTO,
         EventKind.MERGE_UNDONE,
+        EventKind.WOKEN,
     }
 )
 REOPENED_FROM = frozenset({Status.SOLVED, Status.CLOSED, Status.PENDING, Status.ON_HOLD})
@@ -56,6 +59,9 @@ def on_event(event: DomainEvent, **_: Any) -> None:
     conversation = event.conversation
     if event.kind in SLA_KINDS and deadlines.any_policy():
         deadlines.recompute([conversation.pk])
+    if event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
+        with transaction.atomic():
+            away.reply_if_closed(conversation, event.message)
     if event.kind == EventKind.ASSIGNEE and event.data.get("routing"):
         return  # routing's own hand-out: nothing more to do
     if (

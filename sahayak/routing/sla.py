@@ -8,7 +8,8 @@ The facts, in the order they happened:
 - ``created``: the conversation opened (the customer's first message);
 - ``customer``: a customer message;
 - ``reply``: an agent's reply reached the customer (sent);
-- ``status``: the status changed (to ``value``).
+- ``status``: the status changed (to ``value``);
+- ``snooze`` / ``wake``: an agent snoozed the conversation, and it came back.
 
 The clocks:
 - **first response** runs from ``created`` to the first reply;
@@ -19,8 +20,8 @@ The clocks:
 - **resolution** runs from ``created`` until solved, and carries on where it stopped if the
   conversation is reopened.
 
-Pending (waiting on the customer) and on hold pause every clock; solved or closed stops the
-running ones. A clock measures business time (inside the calendar's open intervals) or, with
+Pending (waiting on the customer), on hold and snoozed pause every clock; solved or closed
+stops the running ones. A clock measures business time (inside the calendar's open intervals) or, with
 the always-open calendar, calendar time.
 """
 
@@ -108,10 +109,11 @@ class _State:
     clocks: dict[str, Clock] = field(default_factory=dict)
     cycles: dict[str, int] = field(default_factory=dict)
     replied: bool = False
+    snoozed: bool = False
 
     @property
     def paused(self) -> bool:
-        return self.status in PAUSING or self.status in STOPPING
+        return self.snoozed or self.status in PAUSING or self.status in STOPPING
 
     def start(self, metric: str, at: datetime) -> None:
         target = self.targets.of(metric)
@@ -173,6 +175,13 @@ def _apply(state: _State, fact: Fact) -> None:
         state.start(PERIODIC_UPDATE, at)
     elif fact.kind == "status":
         _status(state, fact.value, at)
+    elif fact.kind == "snooze":
+        state.snoozed = True
+        state.pause_all(at)
+    elif fact.kind == "wake" and state.snoozed:
+        state.snoozed = False
+        if not state.paused:
+            state.resume_all(at)
 
 
 def _owed(state: _State, metric: str) -> bool:
@@ -191,17 +200,17 @@ def _status(state: _State, status: str, at: datetime) -> None:
             resolution.stopped = at
             resolution.missed = resolution.used > resolution.target
         return
-    if status in PAUSING:
-        state.pause_all(at)
-        return
     # Open again: a reopened resolution clock carries on with what it had used.
     if old in STOPPING:
         resolution = state.clocks.get(RESOLUTION)
         if resolution is not None:
             resolution.stopped = None
             resolution.missed = False
-            resolution.running_since = at
-    state.resume_all(at)
+            resolution.running_since = None
+    if state.paused:
+        state.pause_all(at)
+    else:
+        state.resume_all(at)
 
 
 def next_deadline(computed: dict[str, dict[str, Any]]) -> tuple[str, str | None]:

@@ -24,7 +24,7 @@ from sahayak.conversations.services import tags_by_conversation
 from sahayak.ids import parse_id
 from sahayak.pagination import keyset_page
 
-VIEWS = ("unassigned", "mine", "all", "breaching")
+VIEWS = ("unassigned", "mine", "all", "breaching", "snoozed")
 # "Breaching soon": open conversations whose next SLA deadline is this close, or past.
 BREACHING_WITHIN = timedelta(hours=1)
 # Orders of this page beyond the core's: by next SLA deadline (then the rest, newest first).
@@ -52,6 +52,7 @@ ROW_FIELDS = (
     "sla__next_due",
     "sla__next_metric",
     "sla__policy__warn_minutes",
+    "snoozed_until",
 )
 
 
@@ -123,6 +124,7 @@ class InboxFilter:
             tag=self.tag,
             priority=self.priority,
             reply_failed=self.reply_failed,
+            snoozed=self.view == "snoozed",
             sort=self.sort if self.sort in SORTS else "newest",
         )
 

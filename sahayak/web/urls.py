@@ -42,6 +42,8 @@ urlpatterns = [
     ),
     path("c/<int:conversation_id>/update/", conversation.update_properties, name="update"),
     path("c/<int:conversation_id>/merge/", conversation.merge, name="merge"),
+    path("c/<int:conversation_id>/snooze/", conversation.snooze, name="snooze"),
+    path("c/<int:conversation_id>/wake/", conversation.wake, name="wake"),
     path("c/<int:conversation_id>/link/", conversation.link, name="link"),
     path("c/<int:conversation_id>/unlink/<int:other_id>/", conversation.unlink, name="unlink"),
     path(

@@ -25,6 +25,7 @@ from sahayak.api.schemas import (
     MessagePage,
     ReplyIn,
     RetryIn,
+    SnoozeIn,
 )
 from sahayak.contacts.models import Contact
 from sahayak.conversations import queries, services
@@ -58,6 +59,7 @@ ROW_FIELDS = (
     "reply_failed",
     "solved_at",
     "merged_into_id",
+    "snoozed_until",
 )
 
 
@@ -337,6 +339,27 @@ def retry_message(request: HttpRequest, conversation_id: int, message_id: int, p
         return services.retry_reply(message=message, actor=user, channel=payload.channel)
     except services.ConversationError as exc:
         raise HttpError(422, str(exc)) from exc
+
+
+@router.post("/{conversation_id}/snooze", response={200: dict, 404: Error, 422: Error})
+def snooze(request: HttpRequest, conversation_id: int, payload: SnoozeIn):
+    """Out of the open views (SLA clocks paused) until ``until`` or the customer writes."""
+    user = current_user(request)
+    conversation = conversation_for(user, conversation_id)
+    try:
+        services.snooze(conversation=conversation, until=payload.until, actor=user)
+    except services.ConversationError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return {"id": conversation.pk, "snoozed_until": conversation.snoozed_until}
+
+
+@router.post("/{conversation_id}/wake", response={200: dict, 404: Error})
+def wake(request: HttpRequest, conversation_id: int):
+    """Back in the open views now."""
+    user = current_user(request)
+    conversation = conversation_for(user, conversation_id)
+    services.wake(conversation=conversation, actor=user, reason="agent")
+    return {"id": conversation.pk, "snoozed_until": None}
 
 
 @router.post("/{conversation_id}/merge", response={200: dict, 404: Error, 409: Error})

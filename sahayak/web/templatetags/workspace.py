@@ -99,7 +99,7 @@ def countdown(seconds: float) -> str:
     late = seconds < 0
     whole = int(abs(seconds)) // 60
     hours, minutes = divmod(whole, 60)
-    text = f"{hours}:{minutes:02d}" if hours < 24 else _("%(days)d d") % {"days": hours // 24}
+    text = f"{hours}:{minutes:02d}" if hours < 24 else _("%(days)s d") % {"days": hours // 24}
     return f"−{text}" if late else text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from sahayak.accounts.models import Team, User
 from sahayak.connectors.chat.services import visitor_of
 from sahayak.conversations import services
 from sahayak.conversations.models import (
+    OPEN_STATUSES,
     Attachment,
     Conversation,
     ConversationMerge,
@@ -99,6 +102,7 @@ def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str,
         "agents": active_agents(),
         "teams": Team.objects.exclude(pk__in=hidden_team_ids(user)).order_by("name"),
         "statuses": Status.choices,
+        "open_statuses": [str(s) for s in OPEN_STATUSES],
         "priorities": Priority.choices,
         "tags": ", ".join(conversation.tags.order_by("name").values_list("name", flat=True)),
         "related": related,
@@ -361,3 +365,50 @@ def attachment(request: HttpRequest, conversation_id: int, attachment_id: int) -
     conversation = conversation_for(request, conversation_id)
     item = get_object_or_404(Attachment, pk=attachment_id, message__conversation=conversation)
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+
+
+def snooze_until(preset: str, typed: str, now: datetime) -> datetime | None:
+    """When a snooze ends: a preset ("1h", "tomorrow", "monday" at 9:00 in the agent's time
+    zone) or a typed local date and time; None if neither reads as a time."""
+    local = timezone.localtime(now)
+    nine = time(9, 0)
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    if preset == "tomorrow":
+        day = local.date() + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(day, nine))
+    if preset == "monday":
+        day = local.date() + timedelta(days=7 - local.weekday())
+        return timezone.make_aware(datetime.combine(day, nine))
+    parsed = parse_datetime(typed.strip()) if typed.strip() else None
+    if parsed is None:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+@login_required
+@require_POST
+def snooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    user = agent(request)
+    conversation = conversation_for(request, conversation_id)
+    try:
+        until = snooze_until(
+            request.POST.get("preset", ""), request.POST.get("until", ""), timezone.now()
+        )
+    except ValueError:
+        until = None
+    if until is None:
+        return _fail(request, conversation, _("Choose when the conversation comes back."))
+    try:
+        services.snooze(conversation=conversation, until=until, actor=user)
+    except services.ConversationError as exc:
+        return _fail(request, conversation, str(exc))
+    return _done(request, conversation, "sahayak:side")
+
+
+@login_required
+@require_POST
+def wake(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    services.wake(conversation=conversation, actor=agent(request), reason="agent")
+    return _done(request, conversation, "sahayak:side")

@@ -39,7 +39,7 @@ def _form_page(request: HttpRequest, title: str, form: Any, **extra: Any) -> Htt
 def set_presence(request: HttpRequest) -> HttpResponse:
     """The agent's own choice: away (no new work) or available."""
     presence.set_away(agent(request), request.POST.get("away") == "1")
-    back = request.POST.get("next", "/")
+    back = request.POST.get("next") or request.headers.get("Referer", "/")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"
     return redirect(back)

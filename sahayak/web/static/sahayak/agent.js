@@ -140,7 +140,7 @@
   // SLA timer badges count down every second: ok, then warning, then breach.
   function countdown(seconds) {
     var whole = Math.floor(Math.abs(seconds) / 60), hours = Math.floor(whole / 60);
-    var text = hours >= 24 ? t("Days").replace("%(days)d", String(Math.floor(hours / 24)))
+    var text = hours >= 24 ? t("Days").replace("{days}", String(Math.floor(hours / 24)))
       : hours + ":" + String(whole % 60).padStart(2, "0");
     return seconds < 0 ? "\u2212" + text : text;
   }
