@@ -183,32 +183,63 @@ def policy_of(conversation: Conversation) -> RoutingPolicy | None:
     return RoutingPolicy.objects.filter(team_id=conversation.team_id).first()
 
 
-def online_agents() -> list[Agent]:
-    """Every online agent with their teams and current load: three queries."""
+@dataclass
+class Pool:
+    """Who can take work now, and what the whole team can do (online or not)."""
+
+    agents: list[Agent]
+    # Languages spoken in each team (None: by anyone): a conversation waits for one only
+    # if someone could come to answer it.
+    spoken: dict[int | None, frozenset[str]]
+    # Skills some agent has: a conversation tagged with one of them needs it.
+    skills: frozenset[str]
+
+    def languages_of(self, team_id: int | None) -> frozenset[str]:
+        return self.spoken.get(team_id, frozenset()) if team_id else self.spoken[None]
+
+
+def agent_pool() -> Pool:
+    """Every active agent's routing, teams and, for the online ones, load: three queries."""
     rows = list(
-        AgentRouting.objects.filter(presence=Presence.ONLINE, user__is_active=True).values(
-            "user_id", "capacity", "skills", "languages", "last_assigned_at"
+        AgentRouting.objects.filter(user__is_active=True).values(
+            "user_id", "presence", "capacity", "skills", "languages", "last_assigned_at"
         )
     )
-    ids = [r["user_id"] for r in rows]
     teams: dict[int, set[int]] = {}
-    for user_id, team_id in User.teams.through.objects.filter(user_id__in=ids).values_list(
-        "user_id", "team_id"
-    ):
+    for user_id, team_id in User.teams.through.objects.filter(
+        user_id__in=[r["user_id"] for r in rows]
+    ).values_list("user_id", "team_id"):
         teams.setdefault(user_id, set()).add(team_id)
-    loads = loads_of(ids)
-    return [
+    spoken: dict[int | None, set[str]] = {None: set()}
+    skills: set[str] = set()
+    for r in rows:
+        r["skills"] = frozenset(s.casefold() for s in r["skills"] or [])
+        skills |= r["skills"]
+        for team_id in [None, *teams.get(r["user_id"], ())]:
+            spoken.setdefault(team_id, set()).update(r["languages"] or [])
+    online = [r for r in rows if r["presence"] == Presence.ONLINE]
+    loads = loads_of([r["user_id"] for r in online])
+    agents = [
         Agent(
             user_id=r["user_id"],
             capacity=r["capacity"] or {},
             load=loads.get(r["user_id"], {}),
-            skills=frozenset(s.casefold() for s in r["skills"] or []),
+            skills=r["skills"],
             languages=frozenset(r["languages"] or []),
             teams=frozenset(teams.get(r["user_id"], ())),
             last_assigned_at=r["last_assigned_at"],
         )
-        for r in rows
+        for r in online
     ]
+    return Pool(
+        agents=agents,
+        spoken={team: frozenset(langs) for team, langs in spoken.items()},
+        skills=frozenset(skills),
+    )
+
+
+def online_agents() -> list[Agent]:
+    return agent_pool().agents
 
 
 def loads_of(user_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -224,28 +255,6 @@ def loads_of(user_ids: list[int]) -> dict[int, dict[str, int]]:
     for row in counted:
         loads.setdefault(row["assignee_id"], {})[row["channel"]] = row["n"]
     return loads
-
-
-def team_languages() -> dict[int | None, frozenset[str]]:
-    """Languages spoken in each team (None: by anyone), online or not."""
-    spoken: dict[int | None, set[str]] = {None: set()}
-    rows = AgentRouting.objects.filter(user__is_active=True).exclude(languages=[])
-    members: dict[int, list[int]] = {}
-    for user_id, team_id in User.teams.through.objects.values_list("user_id", "team_id"):
-        members.setdefault(user_id, []).append(team_id)
-    for user_id, languages in rows.values_list("user_id", "languages"):
-        spoken[None].update(languages)
-        for member_of in members.get(user_id, []):
-            spoken.setdefault(member_of, set()).update(languages)
-    return {team: frozenset(langs) for team, langs in spoken.items()}
-
-
-def known_skills() -> frozenset[str]:
-    """Skills some agent has: a conversation tagged with one of them needs it."""
-    found: set[str] = set()
-    for skills in AgentRouting.objects.exclude(skills=[]).values_list("skills", flat=True):
-        found.update(s.casefold() for s in skills)
-    return frozenset(found)
 
 
 def queued(
@@ -285,11 +294,10 @@ def _hand_out(now: datetime) -> int:
     by_inbox, by_team, manual = automatic_policies()
     if not by_inbox and not by_team:
         return 0
-    agents = online_agents()
+    pool = agent_pool()
+    agents, skills = pool.agents, pool.skills
     if not agents:
         return 0
-    spoken = team_languages()
-    skills = known_skills()
     given = 0
     # Team policies never take conversations of an inbox with a policy of its own.
     claimed = manual | set(by_inbox)
@@ -317,8 +325,7 @@ def _hand_out(now: datetime) -> int:
                 skills=frozenset(policy.skills) | (frozenset(tags.get(row["id"], ())) & skills),
                 waited=now - row["queued_since"],
             )
-            langs = spoken.get(work.team_id, frozenset()) if work.team_id else spoken[None]
-            if _place(work, agents, policy, langs, now):
+            if _place(work, agents, policy, pool.languages_of(work.team_id), now):
                 given += 1
                 if not any(a.free(work.channel) > 0 for a in agents):
                     free_kinds.discard(work.channel)

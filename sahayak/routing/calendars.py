@@ -35,6 +35,11 @@ class BusinessCalendar:
     weekly: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     yearly_holidays: frozenset[tuple[int, int]] = frozenset()  # (month, day)
+    # Open intervals per local day, computed once: recomputing many conversations' clocks
+    # walks the same days again and again. Not part of the calendar's identity.
+    _days: dict[date, list[tuple[datetime, datetime]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -66,8 +71,20 @@ def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
+CACHED_DAYS = 20_000
+
+
 def intervals_of_day(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
     """Open intervals (UTC) that start on local ``day``, in order."""
+    cached = calendar._days.get(day)
+    if cached is None:
+        if len(calendar._days) >= CACHED_DAYS:
+            calendar._days.clear()
+        cached = calendar._days[day] = _intervals_of_day(calendar, day)
+    return cached
+
+
+def _intervals_of_day(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
     if calendar.is_holiday(day):
         return []
     zone = calendar.zone

@@ -7,12 +7,13 @@ result, a fixed number of queries per batch however many conversations it holds.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -212,29 +213,91 @@ def recompute(conversation_ids: Iterable[int]) -> int:
     return done
 
 
+_STORED = (
+    "conversation_id",
+    "policy_id",
+    "clocks",
+    "next_due",
+    "next_metric",
+    "announced",
+    "watch_at",
+    "computed_at",
+)
+_JSON = frozenset({"clocks", "announced"})
+UPSERT_ROWS = 1000  # 8 parameters a row: well under every database's limit
+
+
 def store(computed: dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]]) -> int:
-    """Write the clocks: one read, one bulk insert and one bulk update per batch."""
-    existing = {r.pk: r for r in ConversationSla.objects.filter(pk__in=list(computed))}
-    new: list[ConversationSla] = []
-    changed: list[ConversationSla] = []
+    """Write the clocks: one read of what was announced, then one upsert per 500 rows.
+
+    Written as ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite both have it):
+    the ORM's bulk update builds a CASE per field and row, slower than computing them.
+    """
+    announced = dict(
+        ConversationSla.objects.filter(pk__in=list(computed)).values_list("pk", "announced")
+    )
+    now = timezone.now()
+    rows = []
     for cid, (policy, clocks) in computed.items():
         metric, due = sla.next_deadline(clocks)
-        row = existing.get(cid) or ConversationSla(conversation_id=cid)
-        row.policy = policy
-        row.clocks = clocks
-        row.next_metric = metric
-        row.next_due = parse_datetime(due) if due else None
-        row.computed_at = timezone.now()
-        watch.plan(row, timedelta(minutes=policy.warn_minutes) if policy else timedelta(0))
-        (changed if cid in existing else new).append(row)
-    with transaction.atomic():
-        ConversationSla.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-        ConversationSla.objects.bulk_update(
-            changed,
-            ["policy", "clocks", "next_metric", "next_due", "announced", "watch_at", "computed_at"],
-            batch_size=500,
+        row = ConversationSla(
+            conversation_id=cid,
+            policy=policy,
+            clocks=clocks,
+            next_metric=metric,
+            next_due=parse_datetime(due) if due else None,
+            announced=announced.get(cid, []),
+            computed_at=now,
         )
+        watch.plan(row, timedelta(minutes=policy.warn_minutes) if policy else timedelta(0))
+        rows.append(row)
+    with transaction.atomic():
+        for start in range(0, len(rows), UPSERT_ROWS):
+            _upsert(rows[start : start + UPSERT_ROWS])
     return len(computed)
+
+
+def _upsert(rows: list[ConversationSla]) -> None:
+    meta = ConversationSla._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_attname[name] for name in _STORED]
+    columns = ", ".join(str(f.column) for f in fields)
+    updates = ", ".join(f"{f.column} = excluded.{f.column}" for f in fields[1:])
+    values = [
+        [
+            json.dumps(getattr(row, f.attname)) if f.name in _JSON else getattr(row, f.attname)
+            for f in fields
+        ]
+        for row in rows
+    ]
+    conflict = f"ON CONFLICT (conversation_id) DO UPDATE SET {updates}"
+    # Only model metadata and placeholders are formatted into the SQL; values are parameters.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table, then one upsert from it: no parameter parsing.
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS sla_stage (LIKE {meta.db_table}) ON COMMIT DELETE ROWS"
+            )
+            with cursor.cursor.copy(f"COPY sla_stage ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {meta.db_table} ({columns}) SELECT {columns} FROM sla_stage {conflict}"  # noqa: S608
+            )
+            cursor.execute("TRUNCATE sla_stage")
+            return
+        prepared = [
+            [
+                v if f.name in _JSON else f.get_db_prep_value(v, connection)
+                for f, v in zip(fields, row, strict=True)
+            ]
+            for row in values
+        ]
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} ({columns}) VALUES {', '.join([one] * len(rows))} {conflict}",  # noqa: S608
+            [v for row in prepared for v in row],
+        )
 
 
 def recompute_open(after_id: int = 0, batch: int = BATCH) -> tuple[int, int | None]:
