@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from sahayak.contacts.services import merge_contacts, undo_contact_merge
 from sahayak.conversations import services
@@ -15,6 +17,8 @@ from sahayak.conversations.delivery import deliver, record_delivery_report
 from sahayak.conversations.events import EventKind, conversation_event
 from sahayak.conversations.models import Event, Message, Status
 from sahayak.conversations.pipeline import receive
+from sahayak.routing import deadlines, watch
+from sahayak.routing.models import ConversationSla, SlaPolicy
 from tests.conftest import inbound
 from tests.factories import ContactFactory, TeamFactory
 
@@ -56,6 +60,30 @@ def _failed_reply(w: World) -> Message:
 
 def _contact_merge(w: World) -> Any:
     return merge_contacts(source=w.conversation.contact, target=ContactFactory(), actor=w.admin)
+
+
+UNTIL = timezone.now() + timedelta(days=1)
+
+
+def _snoozed(w: World) -> Any:
+    services.snooze(conversation=w.conversation, until=UNTIL, actor=w.admin)
+
+
+def _sla_event(warning: bool) -> Callable[[World], Any]:
+    """The SLA watcher announces a deadline drawing near (or missed) for the conversation."""
+
+    def act(w: World) -> Any:
+        SlaPolicy.objects.get_or_create(
+            name="Events", defaults={"first_response_minutes": 60, "business_hours": False}
+        )
+        deadlines.recompute([w.conversation.pk])
+        due = ConversationSla.objects.get(pk=w.conversation.pk).next_due
+        assert due is not None
+        return watch.watch(
+            now=due - timedelta(minutes=10) if warning else due + timedelta(seconds=1)
+        )
+
+    return act
 
 
 # kind -> (action, expected old, expected new, stored as an Event row)
@@ -196,6 +224,15 @@ CASES: dict[EventKind, tuple[Callable[[World], Any], Any, Any, bool]] = {
         True,
     ),
     EventKind.CONTACT_CHANGED: (_contact_merge, "contact", "new contact", True),
+    EventKind.SNOOZED: (_snoozed, None, UNTIL.isoformat(), True),
+    EventKind.WOKEN: (
+        lambda w: (_snoozed(w), services.wake(conversation=w.conversation, actor=w.admin)),
+        UNTIL.isoformat(),
+        None,
+        True,
+    ),
+    EventKind.SLA_WARNING: (_sla_event(warning=True), None, None, True),
+    EventKind.SLA_BREACHED: (_sla_event(warning=False), None, None, True),
 }
 
 
