@@ -40,6 +40,8 @@ DATABASE_URL=$LIST_DB .venv/bin/sahayak migrate -v0
 DATABASE_URL=$LIST_DB $PY bench/generate.py --conversations 20000
 DATABASE_URL=$LIST_DB $PY bench/list_query.py --runs 30
 DATABASE_URL=$LIST_DB $PY bench/inbox_page.py --runs 30
+echo "-- SLA deadlines, inbox by deadline and assignment (same 20,000 conversations)"
+DATABASE_URL=$LIST_DB $PY bench/sla.py --runs 50 --processes 2
 
 echo "-- conversation creation over HTTP (wrk, 8 in flight)"
 new_dir; CREATE_DIR=$DIR

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -285,7 +285,8 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
         if channels.is_known(kind)
     }
     orgs = [Organization.objects.create(name=n, domain=d) for n, d in ORGS]
-    progress("agents, teams, inboxes and organizations")
+    _routing(support, agents)
+    progress("agents, teams, inboxes, organizations, business hours and SLAs")
 
     customers = 0
     for lang_index, (lang, names) in enumerate(NAMES.items()):
@@ -321,11 +322,70 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
 
     progress(f"{knowledge_demo.load(admin)} help center articles")
     _, secret = create_api_token(user=admin, name="demo")
+    transaction.on_commit(_compute_deadlines)
     return {
         "admin_email": admin.email,
         "password": DEMO_PASSWORD,
         "token": secret,
     }
+
+
+def _routing(support: Team, agents: list[User]) -> None:
+    """Business hours in India and Europe, two SLA policies, agents' languages and skills.
+    Assignment stays manual: the demo's agents are not signed in to take work."""
+    from sahayak.routing.models import AgentRouting, Calendar, Holiday, RoutingPolicy, SlaPolicy
+
+    india = Calendar.objects.create(
+        name="India",
+        time_zone="Asia/Kolkata",
+        weekly={str(d): [["09:00", "18:00"]] for d in range(6)},
+    )
+    for month, day, name in [
+        (1, 26, "Republic Day"),
+        (8, 15, "Independence Day"),
+        (10, 2, "Gandhi Jayanti"),
+    ]:
+        Holiday.objects.create(calendar=india, day=date(2000, month, day), yearly=True, name=name)
+    Calendar.objects.create(
+        name="Europe",
+        time_zone="Europe/Paris",
+        weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
+    RoutingPolicy.objects.create(team=support, calendar=india)
+    SlaPolicy.objects.create(
+        name="Urgent",
+        position=0,
+        conditions={"priority": ["urgent", "high"]},
+        first_response_minutes=30,
+        next_response_minutes=60,
+        resolution_minutes=8 * 60,
+        business_hours=False,
+        warn_minutes=10,
+    )
+    SlaPolicy.objects.create(
+        name="Standard",
+        position=10,
+        first_response_minutes=4 * 60,
+        next_response_minutes=2 * 60,
+        resolution_minutes=3 * 9 * 60,
+        business_hours=True,
+        warn_minutes=30,
+    )
+    spoken = [(["hi", "en"], ["billing"]), (["el", "en"], ["shipping"]), (["fr", "en"], [])]
+    for agent, (languages, skills) in zip(agents, spoken, strict=True):
+        AgentRouting.objects.update_or_create(
+            user=agent,
+            defaults={"languages": languages, "skills": skills, "capacity": {"chat": 3, "*": 20}},
+        )
+
+
+def _compute_deadlines() -> None:
+    """Clocks of the demo's open conversations, from their (back-dated) event logs."""
+    from sahayak.routing import deadlines
+
+    after: int | None = 0
+    while after is not None:
+        _done, after = deadlines.recompute_open(after)
 
 
 def enable_answer_bot() -> None:
