@@ -414,8 +414,8 @@ def commit(
             agent.load[conversation.channel] = load
             if load >= agent.limit(conversation.channel):
                 return "refused"
-            routing.last_assigned_at = now
-            routing.save(update_fields=["last_assigned_at"])
+            # An update, not save(): a saved routing row means "capacity may have changed".
+            AgentRouting.objects.filter(pk=routing.pk).update(last_assigned_at=now)
             services.assign(
                 conversation=conversation,
                 assignee=routing.user,
