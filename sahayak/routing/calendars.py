@@ -16,6 +16,8 @@ deadlines (SLA clocks are replayed from event logs with these functions).
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,6 +42,8 @@ class BusinessCalendar:
     _days: dict[date, list[tuple[datetime, datetime]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The open intervals laid end to end (see ``_Ledger``), built on first use.
+    _ledger: list[_Ledger] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -140,25 +144,152 @@ def add_business_time(calendar: BusinessCalendar, start: datetime, duration: tim
     Mon–Fri 9–17 is Monday 9:30). A zero duration gives the next open moment."""
     if duration < timedelta(0):
         raise ValueError("a negative duration")
-    cursor, remaining = _aware(start), duration
-    for begin, finish in _intervals_from(calendar, cursor):
-        cursor = max(cursor, begin)
-        available = finish - cursor
-        if remaining <= available:
-            return cursor + remaining
-        remaining -= available
-        cursor = finish
-    raise NeverOpen(calendar.time_zone)
+    start = _aware(start)
+    if not duration:
+        return next_open(calendar, start)
+    return _from_us(add_us(calendar, _us(start), duration // _ONE_US))
 
 
 def business_time_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
     """Open time from ``start`` to ``end`` (zero if ``end`` is not after ``start``)."""
     start, end = _aware(start), _aware(end)
-    total = timedelta(0)
     if end <= start:
-        return total
-    for begin, finish in _intervals_from(calendar, start):
-        if begin >= end:
-            break
-        total += min(finish, end) - max(begin, start)
-    return total
+        return timedelta(0)
+    return timedelta(microseconds=between_us(calendar, _us(start), _us(end)))
+
+
+def add_us(calendar: BusinessCalendar, start: int, amount: int) -> int:
+    """``add_business_time`` on microseconds since the epoch (``amount`` > 0)."""
+    ledger = _ledger_of(calendar, start)
+    return start + amount if ledger.always else ledger.add(start, amount)
+
+
+def between_us(calendar: BusinessCalendar, start: int, end: int) -> int:
+    """``business_time_between`` on microseconds since the epoch."""
+    if end <= start:
+        return 0
+    ledger = _ledger_of(calendar, start)
+    return end - start if ledger.always else ledger.at(end) - ledger.at(start)
+
+
+_SHARED: dict[tuple[object, ...], BusinessCalendar] = {}
+
+
+def shared(calendar: BusinessCalendar) -> BusinessCalendar:
+    """An equal calendar seen before, if any, with what it has computed (its ledger)."""
+    key = (
+        calendar.time_zone,
+        tuple(sorted(calendar.weekly.items())),
+        calendar.holidays,
+        calendar.yearly_holidays,
+    )
+    found = _SHARED.get(key)
+    if found is None:
+        if len(_SHARED) >= 256:
+            _SHARED.clear()
+        found = _SHARED[key] = calendar
+    return found
+
+
+# --- the ledger: open time as a running total --------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_STEP_DAYS = 120  # how far the ledger is extended at a time
+_MAX_INTERVALS = 100_000  # a ledger past this size starts again (memory bound)
+_MARGIN_DAYS = 370  # a new ledger begins this long before the instant asked about
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // _ONE_US
+
+
+def _from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+class _Ledger:
+    """A calendar's open intervals from ``low`` on, with the open time before each.
+
+    Recomputing a million conversations' deadlines asks the same calendar the same
+    questions over and over; with the intervals as sorted integers (microseconds since
+    the epoch) and running totals, open time between two instants and the instant after
+    an amount of open time are two binary searches instead of a walk over days.
+    Walking (``_intervals_from``) stays the one definition of the intervals.
+    """
+
+    def __init__(self, calendar: BusinessCalendar, low: int) -> None:
+        self.calendar = calendar
+        self.always = calendar.weekly == ALWAYS.weekly and not (
+            calendar.holidays or calendar.yearly_holidays
+        )
+        self.low = low
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []  # open time before each interval
+        self.through: list[int] = []  # open time up to each interval's end
+        self.covered = low  # every interval starting before this is in the lists
+        self.closed_for_good = False  # nothing opens within MAX_DAYS after ``covered``
+        # Calendars are shared between threads. Only extending takes the lock: it appends
+        # intervals after ``covered``, which no reader of an instant before it looks at.
+        self.lock = threading.Lock()
+
+    def _extend(self, until: int) -> None:
+        if self.covered < until:
+            with self.lock:
+                self._extend_locked(until)
+
+    def _extend_locked(self, until: int) -> None:
+        """Add intervals until those starting before ``until`` are all in."""
+        while self.covered < until and not self.closed_for_good:
+            # One step at a time: a walk sees at most MAX_DAYS ahead.
+            horizon = self.covered + _STEP_DAYS * _DAY_US
+            last_end = self.ends[-1] if self.ends else self.low
+            added = False
+            for begin_at, finish_at in _intervals_from(self.calendar, _from_us(last_end)):
+                begin, finish = max(_us(begin_at), last_end), _us(finish_at)
+                if begin >= horizon:
+                    added = True  # the walk found more: coverage reaches the horizon
+                    break
+                total = self.through[-1] if self.through else 0
+                self.starts.append(begin)
+                self.ends.append(finish)
+                self.before.append(total)
+                self.through.append(total + finish - begin)
+                last_end = finish
+                added = True
+            if not added:
+                self.closed_for_good = True
+                return
+            self.covered = max(horizon, last_end)
+
+    def at(self, moment: int) -> int:
+        """Open time from ``low`` to ``moment`` (``moment`` >= ``low``)."""
+        self._extend(moment + 1)
+        i = bisect_right(self.starts, moment) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(moment - self.starts[i], self.ends[i] - self.starts[i])
+
+    def add(self, start: int, amount: int) -> int:
+        """The instant ``amount`` (> 0) of open time after ``start``."""
+        wanted = self.at(start) + amount
+        while not self.through or self.through[-1] < wanted:
+            if self.closed_for_good:
+                raise NeverOpen(self.calendar.time_zone)
+            self._extend(self.covered + _STEP_DAYS * _DAY_US)
+        j = bisect_left(self.through, wanted)
+        return self.starts[j] + (wanted - self.before[j])
+
+
+def _ledger_of(calendar: BusinessCalendar, start: int) -> _Ledger:
+    """The calendar's ledger, begun early enough for instants from ``start`` on."""
+    ledgers = calendar._ledger
+    if ledgers and ledgers[0].low <= start and len(ledgers[0].starts) < _MAX_INTERVALS:
+        return ledgers[0]
+    low = start - _MARGIN_DAYS * _DAY_US
+    if ledgers and len(ledgers[0].starts) < _MAX_INTERVALS:
+        low = min(low, ledgers[0].low)
+    ledgers[:] = [_Ledger(calendar, low)]
+    return ledgers[0]

@@ -11,11 +11,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from sahayak.conversations.events import EventKind
 from sahayak.conversations.models import (
@@ -165,9 +164,20 @@ _FIELDS = (
 )
 
 
+class Outcome(NamedTuple):
+    """What is stored for one conversation."""
+
+    policy: SlaPolicy | None
+    clocks: dict[str, dict[str, Any]]
+    plan: dict[str, list[Any]] | None
+
+
+NO_POLICY = Outcome(None, {}, None)
+
+
 def compute(
     rows: Sequence[dict[str, Any]], policies: Sequence[SlaPolicy], calendars: Calendars
-) -> dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]]:
+) -> dict[int, Outcome]:
     """Policy and clocks of each conversation row (``_FIELDS``)."""
     tags = (
         tags_by_conversation([r["id"] for r in rows])
@@ -189,14 +199,15 @@ def compute(
     matched = {cid: first_matching(policies, s) for cid, s in subjects.items()}
     wanted = [r for r in rows if matched[r["id"]] is not None]
     facts = facts_of(wanted) if wanted else {}
-    result: dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]] = {}
+    result: dict[int, Outcome] = {}
     for r in rows:
         policy = matched[r["id"]]
         if policy is None:
-            result[r["id"]] = (None, {})
+            result[r["id"]] = NO_POLICY
             continue
         calendar = calendars.for_policy(policy, r["inbox_id"], r["team_id"])
-        result[r["id"]] = (policy, sla.clocks(facts[r["id"]], targets_of(policy), calendar))
+        plan = sla.plan(facts[r["id"]], targets_of(policy))
+        result[r["id"]] = Outcome(policy, sla.evaluate(plan, calendar), plan)
     return result
 
 
@@ -217,59 +228,68 @@ _STORED = (
     "conversation_id",
     "policy_id",
     "clocks",
+    "plan",
     "next_due",
     "next_metric",
     "announced",
     "watch_at",
     "computed_at",
 )
-_JSON = frozenset({"clocks", "announced"})
-UPSERT_ROWS = 1000  # 8 parameters a row: well under every database's limit
+_JSON = frozenset({"clocks", "plan", "announced"})
+UPSERT_ROWS = 1000  # 9 parameters a row: well under every database's limit
 
 
-def store(computed: dict[int, tuple[SlaPolicy | None, dict[str, dict[str, Any]]]]) -> int:
-    """Write the clocks: one read of what was announced, then one upsert per 500 rows.
+def store(
+    computed: dict[int, Outcome],
+    announced: dict[int, list[str]] | None = None,
+    plans: bool = True,
+) -> int:
+    """Write the clocks: one read of what was announced (unless given), then one upsert
+    per ``UPSERT_ROWS`` rows. ``plans=False``: the kept plans stand (only re-measured).
 
     Written as ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite both have it):
     the ORM's bulk update builds a CASE per field and row, slower than computing them.
     """
-    announced = dict(
-        ConversationSla.objects.filter(pk__in=list(computed)).values_list("pk", "announced")
-    )
+    if announced is None:
+        announced = dict(
+            ConversationSla.objects.filter(pk__in=list(computed)).values_list("pk", "announced")
+        )
     now = timezone.now()
     rows = []
-    for cid, (policy, clocks) in computed.items():
+    for cid, (policy, clocks, plan) in computed.items():
         metric, due = sla.next_deadline(clocks)
-        row = ConversationSla(
-            conversation_id=cid,
-            policy=policy,
-            clocks=clocks,
-            next_metric=metric,
-            next_due=parse_datetime(due) if due else None,
-            announced=announced.get(cid, []),
-            computed_at=now,
-        )
-        watch.plan(row, timedelta(minutes=policy.warn_minutes) if policy else timedelta(0))
+        warn = timedelta(minutes=policy.warn_minutes) if policy else timedelta(0)
+        still, watch_at = watch.watch_at(clocks, warn, announced.get(cid) or [])
+        row = [
+            cid,
+            policy.pk if policy else None,
+            json.dumps(clocks),
+            datetime.fromisoformat(due) if due else None,
+            metric,
+            json.dumps(still),
+            watch_at,
+            now,
+        ]
+        if plans:
+            row.insert(_PLAN, json.dumps(plan))
         rows.append(row)
+    names = _STORED if plans else _STORED[:_PLAN] + _STORED[_PLAN + 1 :]
     with transaction.atomic():
         for start in range(0, len(rows), UPSERT_ROWS):
-            _upsert(rows[start : start + UPSERT_ROWS])
+            _upsert(names, rows[start : start + UPSERT_ROWS])
     return len(computed)
 
 
-def _upsert(rows: list[ConversationSla]) -> None:
+_PLAN = _STORED.index("plan")
+
+
+def _upsert(names: Sequence[str], values: list[list[Any]]) -> None:
+    """Insert or update rows given as values of ``names`` (JSON already encoded)."""
     meta = ConversationSla._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
-    fields = [by_attname[name] for name in _STORED]
+    fields = [by_attname[name] for name in names]
     columns = ", ".join(str(f.column) for f in fields)
     updates = ", ".join(f"{f.column} = excluded.{f.column}" for f in fields[1:])
-    values = [
-        [
-            json.dumps(getattr(row, f.attname)) if f.name in _JSON else getattr(row, f.attname)
-            for f in fields
-        ]
-        for row in rows
-    ]
     conflict = f"ON CONFLICT (conversation_id) DO UPDATE SET {updates}"
     # Only model metadata and placeholders are formatted into the SQL; values are parameters.
     with connection.cursor() as cursor:
@@ -295,25 +315,77 @@ def _upsert(rows: list[ConversationSla]) -> None:
         ]
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         cursor.execute(
-            f"INSERT INTO {meta.db_table} ({columns}) VALUES {', '.join([one] * len(rows))} {conflict}",  # noqa: S608
+            f"INSERT INTO {meta.db_table} ({columns}) VALUES {', '.join([one] * len(values))} {conflict}",  # noqa: S608
             [v for row in prepared for v in row],
         )
 
 
-def recompute_open(after_id: int = 0, batch: int = BATCH) -> tuple[int, int | None]:
-    """Recompute one batch of open conversations after ``after_id``: (done, next id or None)."""
-    ids = list(
-        Conversation.objects.filter(pk__gt=after_id, status__in=OPEN_STATUSES)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch]
+def reevaluate_open(
+    after_id: int = 0, batch: int = BATCH, up_to: int | None = None
+) -> tuple[int, int | None]:
+    """Business hours changed: measure the kept clocks of one batch of open conversations
+    on the calendars as they are now; (done, next id or None).
+
+    No event log is read: the clocks' runs (``ConversationSla.plan``) do not depend on the
+    calendar. Conversations whose policy counts calendar time are left alone; those
+    without a kept plan (or whose policy went away) are computed in full. ``up_to``: the
+    last conversation id to take (work split by id range).
+    """
+    policies = {p.pk: p for p in SlaPolicy.objects.filter(is_active=True)}
+    business = [pk for pk, p in policies.items() if p.business_hours]
+    kept = ConversationSla.objects.filter(
+        conversation_id__gt=after_id,
+        conversation__status__in=OPEN_STATUSES,
+        policy_id__in=business,
     )
+    if up_to is not None:
+        kept = kept.filter(conversation_id__lte=up_to)
+    rows = list(
+        kept.order_by("conversation_id").values_list(
+            "conversation_id",
+            "policy_id",
+            "plan",
+            "announced",
+            "conversation__inbox_id",
+            "conversation__team_id",
+        )[:batch]
+    )
+    if not rows:
+        return 0, None
+    calendars = Calendars()
+    outcomes: dict[int, Outcome] = {}
+    announced: dict[int, list[str]] = {}
+    full: list[int] = []
+    for cid, policy_id, plan, said, inbox_id, team_id in rows:
+        policy = policies.get(policy_id)
+        if plan is None or policy is None:
+            full.append(cid)
+            continue
+        calendar = calendars.for_policy(policy, inbox_id, team_id)
+        outcomes[cid] = Outcome(policy, sla.evaluate(plan, calendar), plan)
+        announced[cid] = said
+    store(outcomes, announced, plans=False)
+    if full:
+        recompute(full)
+    return len(rows), rows[-1][0] if len(rows) == batch else None
+
+
+def recompute_open(
+    after_id: int = 0, batch: int = BATCH, up_to: int | None = None
+) -> tuple[int, int | None]:
+    """Recompute one batch of open conversations after ``after_id`` (and up to ``up_to``):
+    (done, next id or None)."""
+    opened = Conversation.objects.filter(pk__gt=after_id, status__in=OPEN_STATUSES)
+    if up_to is not None:
+        opened = opened.filter(pk__lte=up_to)
+    ids = list(opened.order_by("pk").values_list("pk", flat=True)[:batch])
     if not ids:
         return 0, None
     return recompute(ids), ids[-1] if len(ids) == batch else None
 
 
 def due_at(value: str | None) -> datetime | None:
-    return parse_datetime(value) if value else None
+    return datetime.fromisoformat(value) if value else None
 
 
 def any_policy() -> bool:

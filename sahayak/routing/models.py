@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from sahayak.accounts.models import Team
 from sahayak.conversations.models import Conversation, Inbox
 
-from .calendars import BusinessCalendar
+from .calendars import BusinessCalendar, shared
 
 
 class Presence(models.TextChoices):
@@ -78,11 +78,13 @@ class Calendar(models.Model):
             )
             for day, spans in self.weekly.items()
         }
-        return BusinessCalendar(
-            time_zone=self.time_zone,
-            weekly=weekly,
-            holidays=frozenset(h.day for h in rows if not h.yearly),
-            yearly_holidays=frozenset((h.day.month, h.day.day) for h in rows if h.yearly),
+        return shared(
+            BusinessCalendar(
+                time_zone=self.time_zone,
+                weekly=weekly,
+                holidays=frozenset(h.day for h in rows if not h.yearly),
+                yearly_holidays=frozenset((h.day.month, h.day.day) for h in rows if h.yearly),
+            )
         )
 
 
@@ -213,6 +215,9 @@ class ConversationSla(models.Model):
     policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
     # metric -> {"state", "due", "started", "stopped", "breached"} (see sla.py)
     clocks = models.JSONField(default=dict)
+    # The clocks before any calendar (``sla.Plan``: when each ran), so a change of business
+    # hours is measured again without reading the event log. Null: not kept yet.
+    plan = models.JSONField(null=True, blank=True)
     # The earliest due time of a running clock, and its metric: the inbox sorts on it.
     next_due = models.DateTimeField(null=True, blank=True)
     next_metric = models.CharField(max_length=20, blank=True)

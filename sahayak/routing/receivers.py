@@ -79,9 +79,14 @@ def on_event(event: DomainEvent, **_: Any) -> None:
         assignment.hand_out()
 
 
-def _settings_changed(sender: Any, **_: Any) -> None:
-    """Calendars and SLA policies changed: recompute open conversations in the background."""
-    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0))
+def _policies_changed(sender: Any, **_: Any) -> None:
+    """SLA policies changed: recompute open conversations from their logs, in the background."""
+    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0, True))
+
+
+def _hours_changed(sender: Any, **_: Any) -> None:
+    """Business hours changed: measure open conversations' clocks again, in the background."""
+    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0, False))
 
 
 def _routing_changed(sender: Any, **_: Any) -> None:
@@ -91,9 +96,12 @@ def _routing_changed(sender: Any, **_: Any) -> None:
 
 def connect() -> None:
     conversation_event.connect(on_event, dispatch_uid="routing")
-    for model in (Calendar, Holiday, SlaPolicy):
-        post_save.connect(_settings_changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
-        post_delete.connect(_settings_changed, sender=model, dispatch_uid=f"sla-d-{model.__name__}")
-    post_save.connect(_settings_changed, sender=RoutingPolicy, dispatch_uid="sla-routing-policy")
+    for model, receiver in ((Calendar, _hours_changed), (Holiday, _hours_changed)):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"sla-{model.__name__}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"sla-d-{model.__name__}")
+    post_save.connect(_policies_changed, sender=SlaPolicy, dispatch_uid="sla-SlaPolicy")
+    post_delete.connect(_policies_changed, sender=SlaPolicy, dispatch_uid="sla-d-SlaPolicy")
+    # A routing policy says which calendar an inbox or team keeps.
+    post_save.connect(_hours_changed, sender=RoutingPolicy, dispatch_uid="sla-routing-policy")
     post_save.connect(_routing_changed, sender=AgentRouting, dispatch_uid="queue-agent")
     post_save.connect(_routing_changed, sender=RoutingPolicy, dispatch_uid="queue-policy")

@@ -2,7 +2,10 @@
 
 ``clocks(facts, targets, calendar)`` reads no clock and no database: the same facts give
 the same deadlines, so stored deadlines can be checked by replaying the log, and editing a
-calendar or a policy only means computing again.
+calendar or a policy only means computing again. It is two steps: ``plan`` runs the facts
+through the clocks' state machine, which never needs the calendar (when each clock ran),
+and ``evaluate`` measures those runs on a calendar. The plan is stored, so a change of
+business hours is measured again without reading any conversation's log.
 
 The facts, in the order they happened:
 - ``created``: the conversation opened (the customer's first message);
@@ -29,10 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .calendars import BusinessCalendar, add_business_time, business_time_between
+from .calendars import BusinessCalendar, add_us, between_us
 
 FIRST_RESPONSE = "first_response"
 NEXT_RESPONSE = "next_response"
@@ -70,40 +73,55 @@ class Targets:
 
 @dataclass
 class Clock:
-    """One target's clock: how much of it is used, and whether it runs now."""
+    """One target's clock: when it ran (open segments), and whether it has stopped.
+
+    The state machine never looks at the calendar: which segments a clock ran is the same
+    for every calendar, so the clock can be kept and measured again against another one
+    (``evaluate``) when business hours change, without reading the event log.
+    """
 
     metric: str
     target: timedelta
     started: datetime
-    used: timedelta = timedelta(0)
-    running_since: datetime | None = None
+    # (from, to) while the clock ran; ``to`` is None for the segment running now.
+    segments: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     stopped: datetime | None = None
-    missed: bool = False
     cycle: int = 1
 
-    def as_dict(self, calendar: BusinessCalendar) -> dict[str, Any]:
-        state = MET
-        due = None
-        if self.stopped is not None:
-            state = MISSED if self.missed else MET
-        elif self.running_since is not None:
-            state = RUNNING
-            due = add_business_time(calendar, self.running_since, self.target - self.used)
-        else:
-            state = PAUSED
-        return {
-            "state": state,
-            "due": due.isoformat() if due else None,
-            "started": self.started.isoformat(),
-            "stopped": self.stopped.isoformat() if self.stopped else None,
-            "left_seconds": max(0, int((self.target - self.used).total_seconds())),
-            "cycle": self.cycle,
-        }
+    @property
+    def running_since(self) -> datetime | None:
+        if self.segments and self.segments[-1][1] is None:
+            return self.segments[-1][0]
+        return None
+
+    def dump(self) -> list[Any]:
+        """A compact, JSON-ready form (instants as epoch microseconds)."""
+        flat: list[int | None] = []
+        for a, b in self.segments:
+            flat += [_us(a), _us(b) if b is not None else None]
+        return [
+            self.target // _ONE_US,
+            _us(self.started),
+            _us(self.stopped) if self.stopped is not None else None,
+            self.cycle,
+            flat,
+        ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // _ONE_US
+
+
+def _iso(value: int | None) -> str | None:
+    return (_EPOCH + timedelta(microseconds=value)).isoformat() if value is not None else None
 
 
 @dataclass
 class _State:
-    calendar: BusinessCalendar
     targets: Targets
     status: str = "new"
     clocks: dict[str, Clock] = field(default_factory=dict)
@@ -120,14 +138,15 @@ class _State:
         if target is None:
             return
         self.cycles[metric] = self.cycles.get(metric, 0) + 1
-        self.clocks[metric] = Clock(
-            metric, target, at, running_since=None if self.paused else at, cycle=self.cycles[metric]
-        )
+        clock = Clock(metric, target, at, cycle=self.cycles[metric])
+        if not self.paused:
+            clock.segments.append((at, None))
+        self.clocks[metric] = clock
 
     def pause(self, clock: Clock, at: datetime) -> None:
-        if clock.running_since is not None:
-            clock.used += business_time_between(self.calendar, clock.running_since, at)
-            clock.running_since = None
+        since = clock.running_since
+        if since is not None:
+            clock.segments[-1] = (since, at)
 
     def stop(self, metric: str, at: datetime) -> None:
         clock = self.clocks.get(metric)
@@ -135,7 +154,6 @@ class _State:
             return
         self.pause(clock, at)
         clock.stopped = at
-        clock.missed = clock.used > clock.target
 
     def pause_all(self, at: datetime) -> None:
         for clock in self.clocks.values():
@@ -145,17 +163,59 @@ class _State:
     def resume_all(self, at: datetime) -> None:
         for clock in self.clocks.values():
             if clock.stopped is None and clock.running_since is None:
-                clock.running_since = at
+                clock.segments.append((at, None))
+
+
+Plan = dict[str, list[Any]]  # metric -> ``Clock.dump()``: JSON as stored
+
+
+def plan(facts: Iterable[Fact], targets: Targets) -> Plan:
+    """Each target's clock after the facts, before any calendar: when it ran."""
+    state = _State(targets)
+    for fact in sorted(facts, key=lambda f: f.at):
+        _apply(state, fact)
+    return {metric: clock.dump() for metric, clock in state.clocks.items()}
+
+
+def evaluate(kept: Plan, calendar: BusinessCalendar) -> dict[str, dict[str, Any]]:
+    """Each clock measured on the calendar: state, due time (while running), use so far.
+
+    Works on the stored form (epoch microseconds): a calendar edit measures a million
+    clocks again, and this is all it does for each.
+    """
+    result = {}
+    for metric, (target, started, stopped, cycle, flat) in kept.items():
+        used, since = 0, None
+        for i in range(0, len(flat), 2):
+            if flat[i + 1] is None:
+                since = flat[i]
+            else:
+                used += between_us(calendar, flat[i], flat[i + 1])
+        due = None
+        if stopped is not None:
+            state = MISSED if used > target else MET
+        elif since is not None:
+            state = RUNNING
+            # Reopened after its deadline: due (and breached) from the moment it runs.
+            due = add_us(calendar, since, target - used) if target > used else since
+        else:
+            state = PAUSED
+        result[metric] = {
+            "state": state,
+            "due": _iso(due),
+            "started": _iso(started),
+            "stopped": _iso(stopped),
+            "left_seconds": max(0, (target - used) // 1_000_000),
+            "cycle": cycle,
+        }
+    return result
 
 
 def clocks(
     facts: Iterable[Fact], targets: Targets, calendar: BusinessCalendar
 ) -> dict[str, dict[str, Any]]:
     """Each target's clock after the facts: state, due time (while running), use so far."""
-    state = _State(calendar, targets)
-    for fact in sorted(facts, key=lambda f: f.at):
-        _apply(state, fact)
-    return {metric: clock.as_dict(calendar) for metric, clock in state.clocks.items()}
+    return evaluate(plan(facts, targets), calendar)
 
 
 def _apply(state: _State, fact: Fact) -> None:
@@ -192,21 +252,14 @@ def _owed(state: _State, metric: str) -> bool:
 def _status(state: _State, status: str, at: datetime) -> None:
     old, state.status = state.status, status
     if status in STOPPING:
-        for metric in (FIRST_RESPONSE, NEXT_RESPONSE, PERIODIC_UPDATE):
+        for metric in METRICS:
             state.stop(metric, at)
-        resolution = state.clocks.get(RESOLUTION)
-        if resolution is not None and resolution.stopped is None:
-            state.pause(resolution, at)
-            resolution.stopped = at
-            resolution.missed = resolution.used > resolution.target
         return
     # Open again: a reopened resolution clock carries on with what it had used.
     if old in STOPPING:
         resolution = state.clocks.get(RESOLUTION)
         if resolution is not None:
             resolution.stopped = None
-            resolution.missed = False
-            resolution.running_since = None
     if state.paused:
         state.pause_all(at)
     else:

@@ -10,14 +10,19 @@ CHUNK = 5000
 
 
 @task(queue_name="routing")
-def recompute_open_deadlines(after_id: int = 0) -> int:
-    """Recompute a chunk of open conversations, then queue the next chunk (restartable)."""
+def recompute_open_deadlines(after_id: int = 0, full: bool = True) -> int:
+    """Recompute a chunk of open conversations, then queue the next chunk (restartable).
+
+    ``full``: from the event logs (a policy changed: which applies, and its targets).
+    Otherwise only business hours changed, and the kept clocks are measured again.
+    """
+    step = deadlines.recompute_open if full else deadlines.reevaluate_open
     done, last = 0, after_id
     while done < CHUNK:
-        count, following = deadlines.recompute_open(last)
+        count, following = step(last)
         done += count
         if following is None:
             return done
         last = following
-    recompute_open_deadlines.enqueue(last)
+    recompute_open_deadlines.enqueue(last, full)
     return done

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from sahayak.conversations.events import EventKind, record
 from sahayak.conversations.models import OPEN_STATUSES
@@ -35,8 +34,7 @@ def pending(
     for metric, clock in clocks.items():
         if clock["state"] != sla.RUNNING or not clock["due"]:
             continue
-        due = parse_datetime(clock["due"])
-        assert due is not None
+        due = datetime.fromisoformat(clock["due"])
         key = f"{metric}@{clock['due']}"
         if f"{WARNING}:{key}" not in announced and warn:
             todo.append((due - warn, WARNING, metric, due))
@@ -53,9 +51,16 @@ def still_current(clocks: dict[str, dict[str, Any]], announced: list[str]) -> li
 
 def plan(row: ConversationSla, warn: timedelta) -> None:
     """Set ``row.watch_at`` from its clocks and what was announced."""
-    row.announced = still_current(row.clocks, row.announced)
-    todo = pending(row.clocks, warn, row.announced)
-    row.watch_at = todo[0][0] if todo else None
+    row.announced, row.watch_at = watch_at(row.clocks, warn, row.announced)
+
+
+def watch_at(
+    clocks: dict[str, dict[str, Any]], warn: timedelta, announced: list[str]
+) -> tuple[list[str], datetime | None]:
+    """The announcements that still stand, and when the next one is due."""
+    announced = still_current(clocks, announced)
+    todo = pending(clocks, warn, announced)
+    return announced, todo[0][0] if todo else None
 
 
 def watch(now: datetime | None = None, calendars: Any = None) -> dict[str, int]:

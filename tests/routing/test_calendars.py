@@ -17,8 +17,10 @@ from sahayak.routing.calendars import (
     NeverOpen,
     add_business_time,
     business_time_between,
+    intervals_of_day,
     is_open,
     next_open,
+    shared,
 )
 
 H = timedelta(hours=1)
@@ -213,3 +215,51 @@ def test_random_cases_agree_with_the_wall_clock(
     assert add_business_time(calendar, start, minutes * M) == expected
     assert business_time_between(calendar, start, expected) == minutes * M
     assert is_open(calendar, start) == wall_open(calendar, start)
+
+
+# --- the ledger: one calendar asked about years in any order -------------------------------
+
+
+def day_by_day_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
+    """Open time by summing each local day's intervals: no ledger, no running totals."""
+    total = timedelta(0)
+    zone = ZoneInfo(calendar.time_zone)
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while day <= end.astimezone(zone).date():
+        for begin, finish in intervals_of_day(calendar, day):
+            total += max(timedelta(0), min(finish, end) - max(begin, start))
+        day += timedelta(days=1)
+    return total
+
+
+@pytest.mark.parametrize("calendar", [INDIA, NIGHT, EARLY_ATHENS, CHRISTMAS_WEEK])
+def test_one_calendar_asked_across_years_in_any_order_agrees_day_by_day(
+    calendar: BusinessCalendar,
+) -> None:
+    # A fresh copy: its running totals start empty, then grow back and forth.
+    fresh = BusinessCalendar(
+        calendar.time_zone, calendar.weekly, calendar.holidays, calendar.yearly_holidays
+    )
+    rng = random.Random(42)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    # Far forward (more than one walk's horizon), far back, then anywhere.
+    minutes = [0, 5 * 366 * 24 * 60, 400 * 24 * 60]
+    minutes += [rng.randrange(0, 5 * 366 * 24 * 60) for _ in range(60)]
+    for offset in minutes:
+        start = base + timedelta(minutes=offset)
+        span = timedelta(minutes=rng.randrange(1, 30 * 24 * 60))
+        measured = business_time_between(fresh, start, start + span)
+        assert measured == day_by_day_between(calendar, start, start + span)
+        if measured:
+            assert add_business_time(fresh, start, measured) <= start + span
+            assert (
+                business_time_between(fresh, start, add_business_time(fresh, start, measured))
+                == measured
+            )
+
+
+def test_equal_calendars_share_their_running_totals() -> None:
+    one = shared(BusinessCalendar("Asia/Dhaka", weekly(range(5), ("10:00", "18:00"))))
+    two = shared(BusinessCalendar("Asia/Dhaka", weekly(range(5), ("10:00", "18:00"))))
+    other = shared(BusinessCalendar("Asia/Dhaka", weekly(range(6), ("10:00", "18:00"))))
+    assert one is two and one is not other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +26,10 @@ M = timedelta(minutes=1)
 NINE_TO_FIVE = BusinessCalendar(
     time_zone="Europe/Paris",
     weekly={d: ((time(9), time(17)),) for d in range(5)},
+)
+EARLY = BusinessCalendar(
+    time_zone="Asia/Kolkata",
+    weekly={d: ((time(7), time(13)), (time(21), time(2))) for d in range(6)},
 )
 # Monday 2026-03-02, 10:00 in Paris (UTC+1).
 MON_10 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -136,6 +141,37 @@ def test_each_customer_message_after_a_reply_is_a_new_cycle():
     result = clocks(facts, targets, NINE_TO_FIVE)
     assert result["next_response"]["cycle"] == 2
     assert due(result, "next_response") == at(1.4)
+
+
+def test_a_resolution_reopened_after_its_deadline_is_due_at_once():
+    facts = [
+        Fact(at(0), "created"),
+        Fact(at(1), "reply"),
+        Fact(at(5), "status", "solved"),  # 5 business hours used of 2
+        Fact(at(24 + 2), "status", "open"),  # Tuesday 11:00 Paris
+    ]
+    result = clocks(facts, Targets(resolution=2 * H), NINE_TO_FIVE)
+    assert result["resolution"]["state"] == sla.RUNNING
+    assert due(result, "resolution") == at(26)
+    assert result["resolution"]["left_seconds"] == 0
+
+
+def test_the_kept_plan_measured_on_another_calendar_equals_a_replay():
+    targets = Targets(
+        first_response=4 * H, next_response=H, periodic_update=3 * H, resolution=9 * H
+    )
+    facts = [
+        Fact(at(0), "created"),
+        Fact(at(0.5), "status", "pending"),
+        Fact(at(3), "status", "open"),
+        Fact(at(5), "reply"),
+        Fact(at(6), "customer"),
+        Fact(at(7), "snooze"),
+        Fact(at(30), "wake"),
+    ]
+    kept = json.loads(json.dumps(sla.plan(facts, targets)))  # as stored
+    for calendar in (NINE_TO_FIVE, ALWAYS, EARLY):
+        assert sla.evaluate(kept, calendar) == clocks(facts, targets, calendar)
 
 
 def test_calendar_time_targets_ignore_business_hours():
@@ -264,11 +300,53 @@ def test_editing_a_calendar_recomputes_open_conversations_in_the_background(
         conversation = receive(inbound(api_inbox)).conversation
     before = ConversationSla.objects.get(pk=conversation.pk).next_due
     calendar.weekly = {str(d): [["00:00", "00:00"]] for d in range(7)}  # now always open
-    calendar.save()
-    recompute_open_deadlines.call(0)
+    with django_capture_on_commit_callbacks() as queued:
+        calendar.save()
+    assert len(queued) == 1  # the background recomputation
+    recompute_open_deadlines.call(0, False)  # what the edit queues: kept clocks re-measured
     after = ConversationSla.objects.get(pk=conversation.pk).next_due
     assert after == conversation.created_at + timedelta(minutes=120)
     assert before is not None and after is not None and before >= after
+
+
+def test_a_calendar_edit_gives_the_clocks_a_full_replay_gives(
+    api_inbox, django_capture_on_commit_callbacks, admin
+):
+    calendar = Calendar.objects.create(
+        name="Athens",
+        time_zone="Europe/Athens",
+        weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
+    RoutingPolicy.objects.create(inbox=api_inbox, calendar=calendar)
+    SlaPolicy.objects.create(
+        name="Business",
+        first_response_minutes=120,
+        next_response_minutes=60,
+        resolution_minutes=600,
+        business_hours=True,
+    )
+    made = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(4):
+            made.append(
+                receive(inbound(api_inbox, sender_address=f"e{i}@mail.example")).conversation
+            )
+        set_status(conversation=made[1], status=Status.PENDING, actor=admin)
+        set_status(conversation=made[2], status=Status.ON_HOLD, actor=admin)
+        set_status(conversation=made[2], status=Status.OPEN, actor=admin)
+    # One row kept before plans were stored: it is computed in full.
+    ConversationSla.objects.filter(pk=made[3].pk).update(plan=None)
+    calendar.weekly = {str(d): [["21:00", "02:00"]] for d in range(7)}
+    calendar.save()
+    Holiday.objects.create(calendar=calendar, day=timezone.now().date(), name="Today")
+    recompute_open_deadlines.call(0, False)
+    measured = {r.pk: (r.clocks, r.next_due, r.watch_at) for r in ConversationSla.objects.all()}
+    assert ConversationSla.objects.filter(plan__isnull=True).count() == 0
+    ConversationSla.objects.all().delete()
+    deadlines.recompute([c.pk for c in made])
+    replayed = {r.pk: (r.clocks, r.next_due, r.watch_at) for r in ConversationSla.objects.all()}
+    assert measured == replayed
+    assert measured[made[0].pk][1] is not None
 
 
 def test_holidays_move_deadlines(api_inbox, django_capture_on_commit_callbacks):
