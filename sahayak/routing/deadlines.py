@@ -168,11 +168,11 @@ class Outcome(NamedTuple):
     """What is stored for one conversation."""
 
     policy: SlaPolicy | None
-    clocks: dict[str, dict[str, Any]]
-    plan: dict[str, list[Any]] | None
+    plan: sla.Plan | None
+    dues: dict[str, str]  # of the running clocks, as measured on the calendar
 
 
-NO_POLICY = Outcome(None, {}, None)
+NO_POLICY = Outcome(None, None, {})
 
 
 def compute(
@@ -207,7 +207,7 @@ def compute(
             continue
         calendar = calendars.for_policy(policy, r["inbox_id"], r["team_id"])
         plan = sla.plan(facts[r["id"]], targets_of(policy))
-        result[r["id"]] = Outcome(policy, sla.evaluate(plan, calendar), plan)
+        result[r["id"]] = Outcome(policy, plan, sla.running_dues(plan, calendar))
     return result
 
 
@@ -227,7 +227,6 @@ def recompute(conversation_ids: Iterable[int]) -> int:
 _STORED = (
     "conversation_id",
     "policy_id",
-    "clocks",
     "plan",
     "next_due",
     "next_metric",
@@ -235,7 +234,7 @@ _STORED = (
     "watch_at",
     "computed_at",
 )
-_JSON = frozenset({"clocks", "plan", "announced"})
+_JSON = frozenset({"plan", "announced"})
 UPSERT_ROWS = 1000  # 9 parameters a row: well under every database's limit
 
 
@@ -256,14 +255,13 @@ def store(
         )
     now = timezone.now()
     rows = []
-    for cid, (policy, clocks, plan) in computed.items():
-        metric, due = sla.next_deadline(clocks)
+    for cid, (policy, plan, dues) in computed.items():
+        metric, due = sla.next_deadline(dues)
         warn = timedelta(minutes=policy.warn_minutes) if policy else timedelta(0)
-        still, watch_at = watch.watch_at(clocks, warn, announced.get(cid) or [])
+        still, watch_at = watch.watch_at(dues, warn, announced.get(cid) or [])
         row = [
             cid,
             policy.pk if policy else None,
-            json.dumps(clocks),
             datetime.fromisoformat(due) if due else None,
             metric,
             json.dumps(still),
@@ -274,17 +272,26 @@ def store(
             row.insert(_PLAN, json.dumps(plan))
         rows.append(row)
     names = _STORED if plans else _STORED[:_PLAN] + _STORED[_PLAN + 1 :]
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # Derived data in a transaction of its own: the commit need not wait for the
+            # disk. A crash loses at most the last moments of work, and every later commit
+            # with it (the log is written in order), so the task that did it is not marked
+            # done either. Never inside a caller's transaction (it may hold a message).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         for start in range(0, len(rows), UPSERT_ROWS):
-            _upsert(names, rows[start : start + UPSERT_ROWS])
+            _upsert(names, rows[start : start + UPSERT_ROWS], existing=not plans)
     return len(computed)
 
 
 _PLAN = _STORED.index("plan")
 
 
-def _upsert(names: Sequence[str], values: list[list[Any]]) -> None:
-    """Insert or update rows given as values of ``names`` (JSON already encoded)."""
+def _upsert(names: Sequence[str], values: list[list[Any]], existing: bool = False) -> None:
+    """Insert or update rows given as values of ``names`` (JSON already encoded).
+    ``existing``: the rows are known to be there (re-measured): update them."""
     meta = ConversationSla._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     fields = [by_attname[name] for name in names]
@@ -301,9 +308,17 @@ def _upsert(names: Sequence[str], values: list[list[Any]]) -> None:
             with cursor.cursor.copy(f"COPY sla_stage ({columns}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {meta.db_table} ({columns}) SELECT {columns} FROM sla_stage {conflict}"  # noqa: S608
-            )
+            if existing:
+                # Plain UPDATE: half the work of an insert that turns into one.
+                sets = ", ".join(f"{f.column} = s.{f.column}" for f in fields[1:])
+                cursor.execute(
+                    f"UPDATE {meta.db_table} t SET {sets} FROM sla_stage s"  # noqa: S608
+                    " WHERE t.conversation_id = s.conversation_id"
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {meta.db_table} ({columns}) SELECT {columns} FROM sla_stage {conflict}"  # noqa: S608
+                )
             cursor.execute("TRUNCATE sla_stage")
             return
         prepared = [
@@ -321,7 +336,10 @@ def _upsert(names: Sequence[str], values: list[list[Any]]) -> None:
 
 
 def reevaluate_open(
-    after_id: int = 0, batch: int = BATCH, up_to: int | None = None
+    after_id: int = 0,
+    batch: int = BATCH,
+    up_to: int | None = None,
+    calendars: Calendars | None = None,
 ) -> tuple[int, int | None]:
     """Business hours changed: measure the kept clocks of one batch of open conversations
     on the calendars as they are now; (done, next id or None).
@@ -329,45 +347,68 @@ def reevaluate_open(
     No event log is read: the clocks' runs (``ConversationSla.plan``) do not depend on the
     calendar. Conversations whose policy counts calendar time are left alone; those
     without a kept plan (or whose policy went away) are computed in full. ``up_to``: the
-    last conversation id to take (work split by id range).
+    last conversation id to take (work split by id range); ``calendars``: as read for
+    the batches before.
     """
     policies = {p.pk: p for p in SlaPolicy.objects.filter(is_active=True)}
-    business = [pk for pk, p in policies.items() if p.business_hours]
-    kept = ConversationSla.objects.filter(
-        conversation_id__gt=after_id,
-        conversation__status__in=OPEN_STATUSES,
-        policy_id__in=business,
-    )
-    if up_to is not None:
-        kept = kept.filter(conversation_id__lte=up_to)
-    rows = list(
-        kept.order_by("conversation_id").values_list(
-            "conversation_id",
-            "policy_id",
-            "plan",
-            "announced",
-            "conversation__inbox_id",
-            "conversation__team_id",
-        )[:batch]
-    )
+    rows = _kept_plans(after_id, up_to, batch)
     if not rows:
         return 0, None
-    calendars = Calendars()
+    calendars = calendars or Calendars()
     outcomes: dict[int, Outcome] = {}
     announced: dict[int, list[str]] = {}
     full: list[int] = []
     for cid, policy_id, plan, said, inbox_id, team_id in rows:
+        plan, said = _json(plan), _json(said)
+        if policy_id is None:
+            continue  # no policy applies: no clocks
         policy = policies.get(policy_id)
+        if policy is not None and not policy.business_hours:
+            continue  # calendar time: business hours do not matter
         if plan is None or policy is None:
             full.append(cid)
             continue
         calendar = calendars.for_policy(policy, inbox_id, team_id)
-        outcomes[cid] = Outcome(policy, sla.evaluate(plan, calendar), plan)
+        outcomes[cid] = Outcome(policy, plan, sla.running_dues(plan, calendar))
         announced[cid] = said
-    store(outcomes, announced, plans=False)
+    if outcomes:
+        store(outcomes, announced, plans=False)
     if full:
         recompute(full)
-    return len(rows), rows[-1][0] if len(rows) == batch else None
+    return len(outcomes) + len(full), rows[-1][0] if len(rows) == batch else None
+
+
+def _kept_plans(after_id: int, up_to: int | None, batch: int) -> list[tuple[Any, ...]]:
+    """One batch of open conversations' kept clocks, in id order: (id, policy id, plan,
+    announced, inbox id, team id); JSON as the driver gives it.
+
+    Written in SQL to bound both sides of the join by id: given only the SLA side, the
+    planner walks conversations from the first id for every batch (quadratic at 1M).
+    The policy is checked by the caller: a condition on it leads the planner to read
+    every row of the policy first.
+    """
+    sla_table = ConversationSla._meta.db_table
+    conversations = Conversation._meta.db_table
+    bounds = "s.conversation_id > %s AND c.id > %s"
+    params: list[Any] = [after_id, after_id]
+    if up_to is not None:
+        bounds += " AND s.conversation_id <= %s AND c.id <= %s"
+        params += [up_to, up_to]
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    params += [*OPEN_STATUSES, batch]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.conversation_id, s.policy_id, s.plan, s.announced, c.inbox_id, c.team_id"  # noqa: S608
+            f" FROM {sla_table} s JOIN {conversations} c ON c.id = s.conversation_id"
+            f" WHERE {bounds} AND c.status IN ({statuses})"
+            " ORDER BY s.conversation_id LIMIT %s",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def recompute_open(
@@ -382,6 +423,30 @@ def recompute_open(
     if not ids:
         return 0, None
     return recompute(ids), ids[-1] if len(ids) == batch else None
+
+
+def reclaim() -> bool:
+    """After a pass over every open conversation: give back the old row versions it left
+    (PostgreSQL keeps one per row updated), so the next pass writes into free space
+    instead of doubling the table. Not inside a transaction (VACUUM cannot be); whether
+    it ran."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {ConversationSla._meta.db_table}")
+    return True
+
+
+def clocks_of(row: ConversationSla, calendars: Calendars | None = None) -> dict[str, Any]:
+    """The conversation's clocks, as the side panel and the API show them: the kept plan
+    measured on its calendar (``sla.evaluate``). Nothing without a policy."""
+    if row.policy is None or not row.plan:
+        return {}
+    conversation = row.conversation
+    calendar = (calendars or Calendars()).for_policy(
+        row.policy, conversation.inbox_id, conversation.team_id
+    )
+    return sla.evaluate(row.plan, calendar)
 
 
 def due_at(value: str | None) -> datetime | None:

@@ -207,16 +207,20 @@ class SlaPolicy(models.Model):
 
 
 class ConversationSla(models.Model):
-    """The clocks of one conversation as last computed from its event log."""
+    """The clocks of one conversation as last computed from its event log.
+
+    What is kept is the plan (when each clock ran, the same for every calendar) and what
+    the inbox and the watcher read (the next deadline, when to look again). The clocks as
+    shown are the plan measured on the calendar (``deadlines.clocks_of``): a calendar
+    edit rewrites only these narrow rows.
+    """
 
     conversation = models.OneToOneField(
         Conversation, on_delete=models.CASCADE, primary_key=True, related_name="sla"
     )
     policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
-    # metric -> {"state", "due", "started", "stopped", "breached"} (see sla.py)
-    clocks = models.JSONField(default=dict)
     # The clocks before any calendar (``sla.Plan``: when each ran), so a change of business
-    # hours is measured again without reading the event log. Null: not kept yet.
+    # hours is measured again without reading the event log. Null: no policy applies.
     plan = models.JSONField(null=True, blank=True)
     # The earliest due time of a running clock, and its metric: the inbox sorts on it.
     next_due = models.DateTimeField(null=True, blank=True)

@@ -1,14 +1,26 @@
-"""Settings actions of routing that the workspace and the API share."""
+"""Actions of routing that the workspace and the API share: settings, SLA clocks."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
-from . import assignment
+from sahayak.conversations.models import Conversation
+
+from . import assignment, deadlines
 from .holidays import read_holidays
-from .models import Calendar, Holiday
+from .models import Calendar, ConversationSla, Holiday
+
+
+def sla_of(conversation: Conversation) -> tuple[ConversationSla | None, dict[str, Any]]:
+    """A conversation's stored SLA row and its clocks as shown (measured on its calendar)."""
+    row = ConversationSla.objects.select_related("policy").filter(pk=conversation.pk).first()
+    if row is None:
+        return None, {}
+    row.conversation = conversation
+    return row, deadlines.clocks_of(row)
 
 
 def queue_size() -> int:

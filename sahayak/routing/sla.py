@@ -95,14 +95,15 @@ class Clock:
         return None
 
     def dump(self) -> list[Any]:
-        """A compact, JSON-ready form (instants as epoch microseconds)."""
+        """A compact, JSON-ready form: the runs as epoch microseconds (for arithmetic), the
+        start and stop as they are shown (ISO, UTC)."""
         flat: list[int | None] = []
         for a, b in self.segments:
             flat += [_us(a), _us(b) if b is not None else None]
         return [
             self.target // _ONE_US,
-            _us(self.started),
-            _us(self.stopped) if self.stopped is not None else None,
+            self.started.astimezone(UTC).isoformat(),
+            self.stopped.astimezone(UTC).isoformat() if self.stopped is not None else None,
             self.cycle,
             flat,
         ]
@@ -117,7 +118,11 @@ def _us(moment: datetime) -> int:
 
 
 def _iso(value: int | None) -> str | None:
-    return (_EPOCH + timedelta(microseconds=value)).isoformat() if value is not None else None
+    return _iso_of(value) if value is not None else None
+
+
+def _iso_of(value: int) -> str:
+    return (_EPOCH + timedelta(microseconds=value)).isoformat()
 
 
 @dataclass
@@ -177,38 +182,52 @@ def plan(facts: Iterable[Fact], targets: Targets) -> Plan:
     return {metric: clock.dump() for metric, clock in state.clocks.items()}
 
 
-def evaluate(kept: Plan, calendar: BusinessCalendar) -> dict[str, dict[str, Any]]:
-    """Each clock measured on the calendar: state, due time (while running), use so far.
-
-    Works on the stored form (epoch microseconds): a calendar edit measures a million
-    clocks again, and this is all it does for each.
-    """
-    result = {}
-    for metric, (target, started, stopped, cycle, flat) in kept.items():
-        used, since = 0, None
-        for i in range(0, len(flat), 2):
-            if flat[i + 1] is None:
-                since = flat[i]
-            else:
-                used += between_us(calendar, flat[i], flat[i + 1])
-        due = None
-        if stopped is not None:
-            state = MISSED if used > target else MET
-        elif since is not None:
-            state = RUNNING
-            # Reopened after its deadline: due (and breached) from the moment it runs.
-            due = add_us(calendar, since, target - used) if target > used else since
+def _measure(clock: list[Any], calendar: BusinessCalendar) -> tuple[str, int, int | None]:
+    """One kept clock on the calendar: (state, open time used, due) in microseconds."""
+    target, _started, stopped, _cycle, flat = clock
+    used, since = 0, None
+    for i in range(0, len(flat), 2):
+        if flat[i + 1] is None:
+            since = flat[i]
         else:
-            state = PAUSED
+            used += between_us(calendar, flat[i], flat[i + 1])
+    if stopped is not None:
+        return (MISSED if used > target else MET), used, None
+    if since is None:
+        return PAUSED, used, None
+    # Reopened after its deadline: due (and breached) from the moment it runs again.
+    return RUNNING, used, add_us(calendar, since, target - used) if target > used else since
+
+
+def evaluate(kept: Plan, calendar: BusinessCalendar) -> dict[str, dict[str, Any]]:
+    """Each clock measured on the calendar: state, due time (while running), use so far."""
+    result = {}
+    for metric, clock in kept.items():
+        state, used, due = _measure(clock, calendar)
+        target, started, stopped, cycle, _flat = clock
         result[metric] = {
             "state": state,
             "due": _iso(due),
-            "started": _iso(started),
-            "stopped": _iso(stopped),
+            "started": started,
+            "stopped": stopped,
             "left_seconds": max(0, (target - used) // 1_000_000),
             "cycle": cycle,
         }
     return result
+
+
+def running_dues(kept: Plan, calendar: BusinessCalendar) -> dict[str, str]:
+    """The due time (ISO, UTC) of each running clock: all that is stored of a measure.
+
+    A calendar edit measures a million clocks again, and this is all it does for each.
+    """
+    dues = {}
+    for metric, clock in kept.items():
+        if clock[2] is None:  # not stopped
+            _state, _used, due = _measure(clock, calendar)
+            if due is not None:
+                dues[metric] = _iso_of(due)
+    return dues
 
 
 def clocks(
@@ -266,10 +285,9 @@ def _status(state: _State, status: str, at: datetime) -> None:
         state.resume_all(at)
 
 
-def next_deadline(computed: dict[str, dict[str, Any]]) -> tuple[str, str | None]:
+def next_deadline(dues: dict[str, str]) -> tuple[str, str | None]:
     """The running clock due first: (metric, due ISO time), or ("", None)."""
-    running = [(c["due"], m) for m, c in computed.items() if c["state"] == RUNNING and c["due"]]
-    if not running:
+    if not dues:
         return "", None
-    due, metric = min(running)
+    due, metric = min((d, m) for m, d in dues.items())
     return metric, due

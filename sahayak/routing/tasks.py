@@ -16,12 +16,16 @@ def recompute_open_deadlines(after_id: int = 0, full: bool = True) -> int:
     ``full``: from the event logs (a policy changed: which applies, and its targets).
     Otherwise only business hours changed, and the kept clocks are measured again.
     """
-    step = deadlines.recompute_open if full else deadlines.reevaluate_open
+    calendars = deadlines.Calendars()
     done, last = 0, after_id
     while done < CHUNK:
-        count, following = step(last)
+        if full:
+            count, following = deadlines.recompute_open(last)
+        else:
+            count, following = deadlines.reevaluate_open(last, calendars=calendars)
         done += count
         if following is None:
+            deadlines.reclaim()
             return done
         last = following
     recompute_open_deadlines.enqueue(last, full)

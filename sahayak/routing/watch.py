@@ -26,16 +26,17 @@ BATCH = 500
 WARNING, BREACH = "warning", "breach"
 
 
+Dues = dict[str, str]  # metric -> due time (ISO, UTC) of each running clock
+
+
 def pending(
-    clocks: dict[str, dict[str, Any]], warn: timedelta, announced: list[str]
+    dues: Dues, warn: timedelta, announced: list[str]
 ) -> list[tuple[datetime, str, str, datetime]]:
     """What is still to announce: (when, warning/breach, metric, due), soonest first."""
     todo = []
-    for metric, clock in clocks.items():
-        if clock["state"] != sla.RUNNING or not clock["due"]:
-            continue
-        due = datetime.fromisoformat(clock["due"])
-        key = f"{metric}@{clock['due']}"
+    for metric, when in dues.items():
+        due = datetime.fromisoformat(when)
+        key = f"{metric}@{when}"
         if f"{WARNING}:{key}" not in announced and warn:
             todo.append((due - warn, WARNING, metric, due))
         if f"{BREACH}:{key}" not in announced:
@@ -43,29 +44,26 @@ def pending(
     return sorted(todo)
 
 
-def still_current(clocks: dict[str, dict[str, Any]], announced: list[str]) -> list[str]:
+def still_current(dues: Dues, announced: list[str]) -> list[str]:
     """Announcements of deadlines that still stand (the rest are forgotten)."""
-    keys = {f"{m}@{c['due']}" for m, c in clocks.items() if c.get("due")}
+    keys = {f"{m}@{d}" for m, d in dues.items()}
     return [a for a in announced if a.split(":", 1)[1] in keys]
 
 
-def plan(row: ConversationSla, warn: timedelta) -> None:
-    """Set ``row.watch_at`` from its clocks and what was announced."""
-    row.announced, row.watch_at = watch_at(row.clocks, warn, row.announced)
-
-
 def watch_at(
-    clocks: dict[str, dict[str, Any]], warn: timedelta, announced: list[str]
+    dues: Dues, warn: timedelta, announced: list[str]
 ) -> tuple[list[str], datetime | None]:
     """The announcements that still stand, and when the next one is due."""
-    announced = still_current(clocks, announced)
-    todo = pending(clocks, warn, announced)
+    if not announced:  # the common case, without building keys (ISO times in UTC sort)
+        return [], datetime.fromisoformat(min(dues.values())) - warn if dues else None
+    announced = still_current(dues, announced)
+    todo = pending(dues, warn, announced)
     return announced, todo[0][0] if todo else None
 
 
 def watch(now: datetime | None = None, calendars: Any = None) -> dict[str, int]:
     """Announce due warnings and breaches; how many of each."""
-    from .deadlines import Calendars
+    from .deadlines import Calendars, recompute
 
     now = now or timezone.now()
     counts = {WARNING: 0, BREACH: 0}
@@ -82,20 +80,31 @@ def watch(now: datetime | None = None, calendars: Any = None) -> dict[str, int]:
         if conversation.status not in OPEN_STATUSES or row.policy is None:
             ConversationSla.objects.filter(pk=row.pk).update(watch_at=None)
             continue
+        if not row.plan:  # kept before plans were: computed in full, looked at next time
+            recompute([row.pk])
+            continue
         warn = timedelta(minutes=row.policy.warn_minutes)
+        measured_on = calendars.for_policy(row.policy, conversation.inbox_id, conversation.team_id)
+        dues = sla.running_dues(row.plan, measured_on)
         calendar = calendars.of_conversation(conversation.inbox_id, conversation.team_id)
-        for kind in _announce_due(row, warn, calendar, now):
+        for kind in _announce_due(row, dues, warn, calendar, now):
             counts[kind] += 1
     return counts
 
 
 @transaction.atomic
 def _announce_due(
-    row: ConversationSla, warn: timedelta, calendar: BusinessCalendar | None, now: datetime
+    row: ConversationSla,
+    dues: Dues,
+    warn: timedelta,
+    calendar: BusinessCalendar | None,
+    now: datetime,
 ) -> list[str]:
+    """Announce what is due of one conversation's deadlines (``dues``); ``calendar``: its
+    business hours, when warnings may be sent."""
     done = []
     later: datetime | None = None
-    for when, kind, metric, due in pending(row.clocks, warn, row.announced):
+    for when, kind, metric, due in pending(dues, warn, row.announced):
         if when > now:
             later = when if later is None else min(later, when)
             break
@@ -119,7 +128,7 @@ def _announce_due(
             late_seconds=max(0, int((now - due).total_seconds())),
         )
         done.append(kind)
-    rest = pending(row.clocks, warn, row.announced)
+    rest = pending(dues, warn, row.announced)
     upcoming = [when for when, *_ in rest if when > now]
     candidates = [t for t in (later, min(upcoming) if upcoming else None) if t is not None]
     row.watch_at = min(candidates) if candidates else None

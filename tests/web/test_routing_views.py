@@ -3,7 +3,7 @@ SLA badges, deadline order and "breaching soon" view, and the activity's reasons
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -181,6 +181,7 @@ def test_an_agent_sets_themselves_away_and_back(teammate):
 def _with_deadline(minutes: float, **kw: Any) -> Any:
     conversation = ConversationFactory(**kw)
     due = timezone.now() + timedelta(minutes=minutes)
+    began = due - timedelta(minutes=60)
     policy = SlaPolicy.objects.first() or SlaPolicy.objects.create(
         name="Std", first_response_minutes=60, warn_minutes=15
     )
@@ -189,7 +190,15 @@ def _with_deadline(minutes: float, **kw: Any) -> Any:
         policy=policy,
         next_due=due,
         next_metric="first_response",
-        clocks={"first_response": {"state": "running", "due": due.isoformat()}},
+        plan={  # calendar time (no calendar set): due an hour after it began
+            "first_response": [
+                3_600_000_000,
+                began.isoformat(),
+                None,
+                1,
+                [(began - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1), None],
+            ]
+        },
     )
     return conversation
 

@@ -21,7 +21,6 @@ from sahayak.routing.holidays import HolidayFileError
 from sahayak.routing.models import (
     AgentRouting,
     Calendar,
-    ConversationSla,
     Holiday,
     RoutingPolicy,
     SlaPolicy,
@@ -360,7 +359,7 @@ class ClocksOut(Schema):
 def conversation_sla(request: HttpRequest, conversation_id: int):
     """The conversation's SLA clocks: each target's state, due time and time left."""
     conversation = conversation_for(current_user(request), conversation_id)
-    row = ConversationSla.objects.filter(pk=conversation.pk).first()
+    row, measured = services.sla_of(conversation)
     if row is None:
         return {
             "conversation_id": conversation.pk,
@@ -374,5 +373,5 @@ def conversation_sla(request: HttpRequest, conversation_id: int):
         "policy_id": row.policy_id,
         "next_metric": row.next_metric,
         "next_due": row.next_due,
-        "clocks": row.clocks,
+        "clocks": measured,
     }

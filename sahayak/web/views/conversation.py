@@ -34,7 +34,7 @@ from sahayak.conversations.permissions import hidden_team_ids
 from sahayak.ids import parse_id
 from sahayak.knowledge.articles import linked_to
 from sahayak.knowledge.help_center import conversation_locale
-from sahayak.routing.models import ConversationSla
+from sahayak.routing import services as routing_services
 
 from ..activity import describe
 from ..customer import customer_panel
@@ -70,8 +70,8 @@ def _written_order(message: Message) -> tuple[Any, int]:
 
 def sla_context(conversation: Conversation) -> dict[str, Any]:
     """The conversation's SLA clocks as the side panel shows them."""
-    row = ConversationSla.objects.select_related("policy").filter(pk=conversation.pk).first()
-    if row is None or row.policy is None or not row.clocks:
+    row, measured = routing_services.sla_of(conversation)
+    if row is None or row.policy is None or not measured:
         return {}
     states = {
         "running": _("running"),
@@ -86,7 +86,7 @@ def sla_context(conversation: Conversation) -> dict[str, Any]:
             "state_label": states.get(clock["state"], clock["state"]),
             "due": parse_datetime(clock["due"]) if clock.get("due") else None,
         }
-        for metric, clock in row.clocks.items()
+        for metric, clock in measured.items()
     ]
     return {"sla_policy": row.policy, "sla_clocks": clocks, "sla_warn": row.policy.warn_minutes}
 
