@@ -344,6 +344,9 @@ SAHAYAK_CHAT_ONLINE_SECONDS = env_int("SAHAYAK_CHAT_ONLINE_SECONDS", 90)
 # Most open conversations of one channel kind an agent is given when their capacity says
 # nothing of that kind.
 SAHAYAK_ROUTING_DEFAULT_CAPACITY = env_int("SAHAYAK_ROUTING_DEFAULT_CAPACITY", 10)
+# A calendar or SLA policy edit recomputes every open conversation's deadlines as this many
+# tasks over ranges of ids, so that several workers share the pass.
+SAHAYAK_SLA_SLICES = max(1, env_int("SAHAYAK_SLA_SLICES", 4))
 # Threads (each with a database connection) that run websocket consumers' queries.
 # SQLite has one writer: more threads only contend for its lock and the interpreter.
 SAHAYAK_SOCKET_DB_THREADS = env_int(

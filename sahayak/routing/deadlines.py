@@ -257,14 +257,19 @@ def store(
     rows = []
     for cid, (policy, plan, dues) in computed.items():
         metric, due = sla.next_deadline(dues)
+        next_due = datetime.fromisoformat(due) if due else None
         warn = timedelta(minutes=policy.warn_minutes) if policy else timedelta(0)
-        still, watch_at = watch.watch_at(dues, warn, announced.get(cid) or [])
+        said = announced.get(cid)
+        if said:
+            still, watch_at = watch.watch_at(dues, warn, said)
+        else:  # nothing announced yet: the first warning is due before the next deadline
+            still, watch_at = [], next_due - warn if next_due else None
         row = [
             cid,
             policy.pk if policy else None,
-            datetime.fromisoformat(due) if due else None,
+            next_due,
             metric,
-            json.dumps(still),
+            json.dumps(still) if still else "[]",
             watch_at,
             now,
         ]

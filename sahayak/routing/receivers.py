@@ -18,7 +18,7 @@ from sahayak.conversations.models import Status
 
 from . import assignment, away, deadlines, presence
 from .models import AgentRouting, Calendar, Holiday, RoutingPolicy, SlaPolicy
-from .tasks import recompute_open_deadlines
+from .tasks import recompute_everything
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +81,12 @@ def on_event(event: DomainEvent, **_: Any) -> None:
 
 def _policies_changed(sender: Any, **_: Any) -> None:
     """SLA policies changed: recompute open conversations from their logs, in the background."""
-    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0, True))
+    transaction.on_commit(lambda: recompute_everything(True))
 
 
 def _hours_changed(sender: Any, **_: Any) -> None:
     """Business hours changed: measure open conversations' clocks again, in the background."""
-    transaction.on_commit(lambda: recompute_open_deadlines.enqueue(0, False))
+    transaction.on_commit(lambda: recompute_everything(False))
 
 
 def _routing_changed(sender: Any, **_: Any) -> None:

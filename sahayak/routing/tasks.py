@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_tasks import task
+
+from sahayak.conversations.models import Conversation
 
 from . import deadlines
 
 CHUNK = 5000
 
 
+def recompute_everything(full: bool) -> None:
+    """Queue a pass over every open conversation, in ``SAHAYAK_SLA_SLICES`` ranges of ids
+    that workers take side by side (one worker takes them in turn)."""
+    top = Conversation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    slices = settings.SAHAYAK_SLA_SLICES
+    step = top // slices + 1
+    for i in range(slices):
+        # The last range is open-ended: conversations that arrive meanwhile are computed
+        # as they arrive, and it is the one that tidies up after the pass.
+        recompute_open_deadlines.enqueue(i * step, full, (i + 1) * step if i < slices - 1 else None)
+
+
 @task(queue_name="routing")
-def recompute_open_deadlines(after_id: int = 0, full: bool = True) -> int:
-    """Recompute a chunk of open conversations, then queue the next chunk (restartable).
+def recompute_open_deadlines(after_id: int = 0, full: bool = True, up_to: int | None = None) -> int:
+    """Recompute a chunk of open conversations after ``after_id`` (up to ``up_to``), then
+    queue the next chunk (restartable).
 
     ``full``: from the event logs (a policy changed: which applies, and its targets).
     Otherwise only business hours changed, and the kept clocks are measured again.
@@ -20,13 +36,14 @@ def recompute_open_deadlines(after_id: int = 0, full: bool = True) -> int:
     done, last = 0, after_id
     while done < CHUNK:
         if full:
-            count, following = deadlines.recompute_open(last)
+            count, following = deadlines.recompute_open(last, up_to=up_to)
         else:
-            count, following = deadlines.reevaluate_open(last, calendars=calendars)
+            count, following = deadlines.reevaluate_open(last, up_to=up_to, calendars=calendars)
         done += count
         if following is None:
-            deadlines.reclaim()
+            if up_to is None:
+                deadlines.reclaim()
             return done
         last = following
-    recompute_open_deadlines.enqueue(last, full)
+    recompute_open_deadlines.enqueue(last, full, up_to)
     return done

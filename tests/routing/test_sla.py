@@ -7,7 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from sahayak.conversations.events import EventKind
 from sahayak.conversations.models import Event, Message, Status
@@ -311,10 +313,21 @@ def test_editing_a_calendar_recomputes_open_conversations_in_the_background(
         conversation = receive(inbound(api_inbox)).conversation
     before = ConversationSla.objects.get(pk=conversation.pk).next_due
     calendar.weekly = {str(d): [["00:00", "00:00"]] for d in range(7)}  # now always open
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         calendar.save()
-    assert len(queued) == 1  # the background recomputation
-    recompute_open_deadlines.call(0, False)  # what the edit queues: kept clocks re-measured
+    # The pass is queued in ranges of ids that workers share; here they run one by one.
+    queued = list(
+        DBTaskResult.objects.filter(task_path__endswith="recompute_open_deadlines")
+        .order_by("enqueued_at")
+        .values_list("args_kwargs", flat=True)
+    )
+    ranges = [(q["args"][0], q["args"][2]) for q in queued]
+    assert len(ranges) == settings.SAHAYAK_SLA_SLICES
+    assert ranges[0][0] == 0 and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(q["args"][1] is False for q in queued)  # re-measure, not a full replay
+    done = sum(recompute_open_deadlines.call(*q["args"]) for q in queued)
+    assert done == 1
     after = ConversationSla.objects.get(pk=conversation.pk).next_due
     assert after == conversation.created_at + timedelta(minutes=120)
     assert before is not None and after is not None and before >= after
