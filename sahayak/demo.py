@@ -321,6 +321,7 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
     from sahayak.knowledge import demo as knowledge_demo
 
     progress(f"{knowledge_demo.load(admin)} help center articles")
+    progress(f"{_canned_replies()} canned replies and macros")
     _, secret = create_api_token(user=admin, name="demo")
     transaction.on_commit(_compute_deadlines)
     return {
@@ -328,6 +329,65 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
         "password": DEMO_PASSWORD,
         "token": secret,
     }
+
+
+def _canned_replies() -> int:
+    """Shared canned replies in the demo's languages (Bengali left out: the picker says
+    the English text is used), and a macro that answers, tags and solves."""
+    from sahayak.automation import canned, macros
+    from sahayak.automation.models import CannedReply, Macro
+
+    refund = canned.save_reply(
+        CannedReply(title="Refund policy", shortcut="refund"),
+        [
+            (
+                "en",
+                "Hello {{ customer.first_name }}, your refund for {{ order.latest.reference }} "
+                "is on its way: it reaches your account within 5 working days. — {{ agent.first_name }}",
+            ),
+            (
+                "fr",
+                "Bonjour {{ customer.first_name }}, le remboursement de {{ order.latest.reference }} "
+                "est en route : il arrive sur votre compte sous 5 jours ouvrés. — {{ agent.first_name }}",
+            ),
+            (
+                "hi",
+                "नमस्ते {{ customer.first_name }}, {{ order.latest.reference }} का रिफ़ंड भेज दिया गया है: "
+                "5 कार्यदिवसों में आपके खाते में आ जाएगा। — {{ agent.first_name }}",
+            ),
+            (
+                "el",
+                "Γεια σας {{ customer.first_name }}, η επιστροφή χρημάτων για το {{ order.latest.reference }} "
+                "είναι καθ' οδόν: θα φτάσει στον λογαριασμό σας σε 5 εργάσιμες. — {{ agent.first_name }}",
+            ),
+        ],
+    )
+    canned.save_reply(
+        CannedReply(title="Where is my order", shortcut="track"),
+        [
+            (
+                "en",
+                "Hello {{ customer.first_name }}, order {{ order.latest.reference }} is "
+                '{{ order.latest.status | default: "being prepared" }}.',
+            ),
+            (
+                "fr",
+                "Bonjour {{ customer.first_name }}, voici où en est la commande "
+                "{{ order.latest.reference }} du {{ order.latest.date }} : "
+                '{{ order.latest.status | default: "en préparation" }}.',
+            ),
+        ],
+    )
+    macros.save_macro(
+        Macro(name="Refund sent"),
+        [
+            {"type": "reply", "canned_reply_id": refund.pk},
+            {"type": "add_tags", "value": ["refund"]},
+            {"type": "status", "value": "solved"},
+        ],
+        [],
+    )
+    return 3
 
 
 def _routing(support: Team, agents: list[User]) -> None:

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "sahayak.realtime",
     "sahayak.notifications",
     "sahayak.routing",
+    "sahayak.automation",
     "sahayak.knowledge",
     "sahayak.portal",
     "sahayak.web",

@@ -19,11 +19,13 @@ from sahayak.pagination import BadCursor
 from .auth import BearerToken, RateLimited
 from .parser import InvalidText, StrictJsonParser
 from .routers import (
+    canned,
     contacts,
     conversations,
     inbound,
     inboxes,
     knowledge,
+    macros,
     orders,
     organizations,
     routing,
@@ -51,6 +53,8 @@ api.add_router("/inboxes", inboxes.router)
 api.add_router("/kb", knowledge.router)
 api.add_router("/search", knowledge.search_router)
 api.add_router("/routing", routing.router)
+api.add_router("/canned-replies", canned.router)
+api.add_router("/macros", macros.router)
 # Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
 for _channel in channels.channels():
     for _prefix, _router in _channel.api_routers:

@@ -4,6 +4,7 @@ from django.urls import path
 from .views import (
     account,
     audit,
+    canned,
     contacts,
     conversation,
     inbox,
@@ -53,6 +54,9 @@ urlpatterns = [
     ),
     path("merges/<int:merge_id>/undo/", conversation.undo_merge, name="undo_merge"),
     path("c/<int:conversation_id>/articles/", knowledge.suggestions, name="kb_suggest"),
+    path("c/<int:conversation_id>/canned/", canned.suggestions, name="canned_suggest"),
+    path("c/<int:conversation_id>/canned/<int:reply_id>/used/", canned.used, name="canned_used"),
+    path("c/<int:conversation_id>/macros/<int:macro_id>/", canned.run_macro, name="run_macro"),
     path(
         "c/<int:conversation_id>/articles/<int:article_id>/link/",
         knowledge.link_article,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sahayak.accounts.models import Team, User
+from sahayak.automation import macros
 from sahayak.connectors.chat.services import visitor_of
 from sahayak.conversations import services
 from sahayak.conversations.models import (
@@ -42,6 +43,7 @@ from .common import active_agents, agent, conversation_for, is_htmx, login_requi
 
 TIMELINE_PAGE = 100
 EVENTS_SHOWN = 20
+MACROS_SHOWN = 50
 
 
 def _messages(conversation_id: int) -> QuerySet[Message]:
@@ -141,6 +143,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
             .order_by("-id")
             .values("id", "source_id")[:5]
         ),
+        macros=list(macros.visible_to(agent(request))[:MACROS_SHOWN]),
     )
     return render(request, "web/conversation.html", context)
 

@@ -257,6 +257,11 @@
       refreshTimeline();
     });
     document.body.addEventListener("sahayak:side", refreshSide);
+    // A macro changed several things (reply, note, status, tags...): the draft stays.
+    document.body.addEventListener("sahayak:changed", function () {
+      refreshTimeline();
+      refreshSide();
+    });
     document.body.addEventListener("htmx:responseError", function (e) {
       var target = document.getElementById("reply-error");
       target.textContent = e.detail.xhr.responseText || e.detail.xhr.statusText;
@@ -296,3 +301,89 @@ document.addEventListener("click", function (event) {
     }
   });
 });
+
+// Canned replies: "/" and a few letters at the cursor open a picker of matching replies,
+// already in the customer's language with their placeholders filled in; picking one puts
+// its text in place of the "/word" and counts it as used.
+(function () {
+  var box = document.getElementById("reply-text");
+  var picker = document.getElementById("canned-picker");
+  var warning = document.getElementById("canned-warning");
+  if (!box || !picker) return;
+  var timer = null;
+  var token = null; // {start, end, query}: the "/word" being typed
+
+  function slashWord() {
+    var cursor = box.selectionStart || 0;
+    var match = /(^|\s)\/([^\s\/]{0,40})$/.exec(box.value.slice(0, cursor));
+    if (!match) return null;
+    return { start: cursor - match[2].length - 1, end: cursor, query: match[2] };
+  }
+  function close() {
+    picker.hidden = true;
+    picker.innerHTML = "";
+    token = null;
+  }
+  function load() {
+    var wanted = slashWord();
+    if (!wanted) return close();
+    token = wanted;
+    fetch(picker.dataset.url + "?q=" + encodeURIComponent(wanted.query), {
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+    })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (token !== wanted) return; // typed on meanwhile
+        picker.innerHTML = html;
+        picker.hidden = false;
+      });
+  }
+  function items() { return Array.prototype.slice.call(picker.querySelectorAll(".canned-item")); }
+  function move(step) {
+    var all = items();
+    if (!all.length) return;
+    var at = all.indexOf(document.activeElement);
+    all[(at + step + all.length) % all.length].focus();
+  }
+  function pick(item) {
+    var spot = token || slashWord() || { start: box.selectionStart, end: box.selectionEnd };
+    var value = item.dataset.insert || "";
+    box.value = box.value.slice(0, spot.start) + value + box.value.slice(spot.end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = spot.start + value.length;
+    var missing = item.querySelector(".canned-missing");
+    if (warning) warning.textContent = missing ? missing.textContent : "";
+    close();
+    var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(item.dataset.usedUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf ? csrf.value : "" },
+    });
+  }
+  box.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(load, 120);
+  });
+  box.addEventListener("keydown", function (event) {
+    if (picker.hidden) return;
+    if (event.key === "Escape") { close(); event.preventDefault(); }
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") { move(event.key === "ArrowDown" ? 1 : -1); event.preventDefault(); }
+    else if (event.key === "Enter" && items().length) { pick(items()[0]); event.preventDefault(); }
+  });
+  picker.addEventListener("click", function (event) {
+    var item = event.target.closest && event.target.closest(".canned-item");
+    if (item) pick(item);
+  });
+  picker.addEventListener("keydown", function (event) {
+    var item = event.target.closest && event.target.closest(".canned-item");
+    if (event.key === "Enter" && item) { pick(item); event.preventDefault(); }
+    else if (event.key === "Escape") { close(); box.focus(); event.preventDefault(); }
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") { move(event.key === "ArrowDown" ? 1 : -1); event.preventDefault(); }
+  });
+  document.getElementById("reply-form").addEventListener("reset", function () {
+    if (warning) warning.textContent = "";
+    close();
+  });
+})();
