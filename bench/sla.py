@@ -74,17 +74,7 @@ def _recompute_range(job: tuple[int, int, bool]) -> int:
     """What the background task does over conversations ``low < id <= high``."""
     low, high, full = job
     connections.close_all()
-    calendars = deadlines.Calendars()
-    done, after = 0, low
-    while True:
-        if full:
-            count, following = deadlines.recompute_open(after, up_to=high)
-        else:
-            count, following = deadlines.reevaluate_open(after, up_to=high, calendars=calendars)
-        done += count
-        if following is None:
-            return done
-        after = following
+    return deadlines.recompute_pass(low, high, full)[0]
 
 
 def recompute_all(processes: int, full: bool, quiet: bool = False) -> None:

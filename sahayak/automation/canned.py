@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import User
 from sahayak.contacts.models import Contact, Identity, Order
 from sahayak.conversations.models import Conversation
 
-from . import placeholders
+from . import ownership, placeholders
 from .models import CannedReply, CannedReplyText
 
 SEARCH_LIMIT = 20
@@ -30,12 +30,10 @@ class CannedReplyError(ValueError):
 
 def visible_to(user: User) -> QuerySet[CannedReply]:
     """Shared replies and the user's own."""
-    return CannedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    return ownership.visible_to(CannedReply.objects.all(), user)
 
 
-def may_edit(user: User, reply: CannedReply) -> bool:
-    """Agents edit their own; supervisors and admins also the shared ones."""
-    return reply.owner_id == user.pk or (reply.owner_id is None and user.sees_everything)
+may_edit = ownership.may_edit
 
 
 def search(user: User, query: str, limit: int = SEARCH_LIMIT) -> list[CannedReply]:

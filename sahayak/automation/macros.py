@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from sahayak.accounts.models import Team, User
 from sahayak.conversations import services
 from sahayak.conversations.models import Conversation, Priority, Status
 
-from . import canned, placeholders
+from . import canned, ownership, placeholders
 from .models import CannedReply, Macro
 
 ACTIONS = ("reply", "note", "status", "priority", "add_tags", "remove_tags", "assign", "team")
@@ -34,11 +34,11 @@ class MacroError(ValueError):
 
 
 def visible_to(user: User) -> QuerySet[Macro]:
-    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    """Shared macros and the user's own."""
+    return ownership.visible_to(Macro.objects.all(), user)
 
 
-def may_edit(user: User, macro: Macro) -> bool:
-    return macro.owner_id == user.pk or (macro.owner_id is None and user.sees_everything)
+may_edit = ownership.may_edit
 
 
 def clean(actions: Any, fields: Any) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:

@@ -147,7 +147,7 @@ def add_business_time(calendar: BusinessCalendar, start: datetime, duration: tim
     start = _aware(start)
     if not duration:
         return next_open(calendar, start)
-    return _from_us(add_us(calendar, _us(start), duration // _ONE_US))
+    return from_epoch_us(add_us(calendar, epoch_us(start), duration // _ONE_US))
 
 
 def business_time_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
@@ -155,7 +155,7 @@ def business_time_between(calendar: BusinessCalendar, start: datetime, end: date
     start, end = _aware(start), _aware(end)
     if end <= start:
         return timedelta(0)
-    return timedelta(microseconds=between_us(calendar, _us(start), _us(end)))
+    return timedelta(microseconds=between_us(calendar, epoch_us(start), epoch_us(end)))
 
 
 def add_us(calendar: BusinessCalendar, start: int, amount: int) -> int:
@@ -201,11 +201,13 @@ _MAX_INTERVALS = 100_000  # a ledger past this size starts again (memory bound)
 _MARGIN_DAYS = 370  # a new ledger begins this long before the instant asked about
 
 
-def _us(moment: datetime) -> int:
+def epoch_us(moment: datetime) -> int:
+    """An aware instant as microseconds since the epoch (what the ledger counts in)."""
     return (moment - _EPOCH) // _ONE_US
 
 
-def _from_us(value: int) -> datetime:
+def from_epoch_us(value: int) -> datetime:
+    """The UTC instant of ``epoch_us``."""
     return _EPOCH + timedelta(microseconds=value)
 
 
@@ -247,8 +249,8 @@ class _Ledger:
             horizon = self.covered + _STEP_DAYS * _DAY_US
             last_end = self.ends[-1] if self.ends else self.low
             added = False
-            for begin_at, finish_at in _intervals_from(self.calendar, _from_us(last_end)):
-                begin, finish = max(_us(begin_at), last_end), _us(finish_at)
+            for begin_at, finish_at in _intervals_from(self.calendar, from_epoch_us(last_end)):
+                begin, finish = max(epoch_us(begin_at), last_end), epoch_us(finish_at)
                 if begin >= horizon:
                     added = True  # the walk found more: coverage reaches the horizon
                     break

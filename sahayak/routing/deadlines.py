@@ -259,17 +259,13 @@ def store(
         metric, due = sla.next_deadline(dues)
         next_due = datetime.fromisoformat(due) if due else None
         warn = timedelta(minutes=policy.warn_minutes) if policy else timedelta(0)
-        said = announced.get(cid)
-        if said:
-            still, watch_at = watch.watch_at(dues, warn, said)
-        else:  # nothing announced yet: the first warning is due before the next deadline
-            still, watch_at = [], next_due - warn if next_due else None
+        still, watch_at = watch.watch_at(dues, warn, announced.get(cid) or [])
         row = [
             cid,
             policy.pk if policy else None,
             next_due,
             metric,
-            json.dumps(still) if still else "[]",
+            json.dumps(still),
             watch_at,
             now,
         ]
@@ -428,6 +424,26 @@ def recompute_open(
     if not ids:
         return 0, None
     return recompute(ids), ids[-1] if len(ids) == batch else None
+
+
+def recompute_pass(
+    after_id: int, up_to: int | None, full: bool, limit: int | None = None
+) -> tuple[int, int | None]:
+    """Open conversations after ``after_id`` (up to ``up_to``) in batches, from their logs
+    (``full``) or by re-measuring the kept clocks, until the range is done or about
+    ``limit`` are: (how many, the id to carry on after, or None when the range is done)."""
+    calendars = Calendars()
+    done, last = 0, after_id
+    while limit is None or done < limit:
+        if full:
+            count, following = recompute_open(last, up_to=up_to)
+        else:
+            count, following = reevaluate_open(last, up_to=up_to, calendars=calendars)
+        done += count
+        if following is None:
+            return done, None
+        last = following
+    return done, last
 
 
 def reclaim() -> bool:

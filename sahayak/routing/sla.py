@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .calendars import BusinessCalendar, add_us, between_us
+from .calendars import BusinessCalendar, add_us, between_us, epoch_us, from_epoch_us
 
 FIRST_RESPONSE = "first_response"
 NEXT_RESPONSE = "next_response"
@@ -99,9 +99,9 @@ class Clock:
         start and stop as they are shown (ISO, UTC)."""
         flat: list[int | None] = []
         for a, b in self.segments:
-            flat += [_us(a), _us(b) if b is not None else None]
+            flat += [epoch_us(a), epoch_us(b) if b is not None else None]
         return [
-            self.target // _ONE_US,
+            self.target // timedelta(microseconds=1),
             self.started.astimezone(UTC).isoformat(),
             self.stopped.astimezone(UTC).isoformat() if self.stopped is not None else None,
             self.cycle,
@@ -109,20 +109,12 @@ class Clock:
         ]
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
-
-
-def _us(moment: datetime) -> int:
-    return (moment - _EPOCH) // _ONE_US
-
-
 def _iso(value: int | None) -> str | None:
     return _iso_of(value) if value is not None else None
 
 
 def _iso_of(value: int) -> str:
-    return (_EPOCH + timedelta(microseconds=value)).isoformat()
+    return from_epoch_us(value).isoformat()
 
 
 @dataclass

@@ -32,18 +32,10 @@ def recompute_open_deadlines(after_id: int = 0, full: bool = True, up_to: int | 
     ``full``: from the event logs (a policy changed: which applies, and its targets).
     Otherwise only business hours changed, and the kept clocks are measured again.
     """
-    calendars = deadlines.Calendars()
-    done, last = 0, after_id
-    while done < CHUNK:
-        if full:
-            count, following = deadlines.recompute_open(last, up_to=up_to)
-        else:
-            count, following = deadlines.reevaluate_open(last, up_to=up_to, calendars=calendars)
-        done += count
-        if following is None:
-            if up_to is None:
-                deadlines.reclaim()
-            return done
-        last = following
+    done, last = deadlines.recompute_pass(after_id, up_to, full, limit=CHUNK)
+    if last is None:
+        if up_to is None:
+            deadlines.reclaim()
+        return done
     recompute_open_deadlines.enqueue(last, full, up_to)
     return done

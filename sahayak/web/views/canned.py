@@ -4,16 +4,13 @@ a macro runs its actions in one click."""
 
 from __future__ import annotations
 
-import json
-
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from sahayak.automation import canned, macros
 
-from .common import agent, conversation_for, is_htmx, login_required
+from .common import agent, conversation_for, htmx_done, htmx_failed, login_required
 
 PICKER_SIZE = 8
 
@@ -60,12 +57,5 @@ def run_macro(request: HttpRequest, conversation_id: int, macro_id: int) -> Http
     try:
         macros.apply(macro, conversation, user, filled)
     except macros.MacroError as exc:
-        if is_htmx(request):
-            return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
-        messages.error(request, str(exc))
-        return redirect("web:conversation", conversation.pk)
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Trigger"] = json.dumps({"sahayak:changed": conversation.pk})
-        return response
-    return redirect("web:conversation", conversation.pk)
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:changed")

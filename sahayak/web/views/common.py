@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 
 from sahayak.accounts.models import User
 from sahayak.conversations.models import Conversation
@@ -33,3 +36,22 @@ def conversation_for(request: HttpRequest, conversation_id: int) -> Conversation
 
 def active_agents() -> list[User]:
     return list(User.objects.filter(is_active=True).order_by("first_name", "username"))
+
+
+def htmx_done(request: HttpRequest, conversation: Conversation, event: str = "") -> HttpResponse:
+    """htmx: no content, and ``event`` for the page to refresh what changed; else back to
+    the conversation."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        if event:
+            response["HX-Trigger"] = json.dumps({event: conversation.pk})
+        return response
+    return redirect("web:conversation", conversation.pk)
+
+
+def htmx_failed(request: HttpRequest, conversation: Conversation, reason: str) -> HttpResponse:
+    """htmx: the reason as text (the page shows it by the reply box); else as a message."""
+    if is_htmx(request):
+        return HttpResponse(reason, status=422, content_type="text/plain; charset=utf-8")
+    messages.error(request, reason)
+    return redirect("web:conversation", conversation.pk)

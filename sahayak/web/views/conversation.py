@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -39,7 +38,14 @@ from sahayak.routing import services as routing_services
 
 from ..activity import describe
 from ..customer import customer_panel
-from .common import active_agents, agent, conversation_for, is_htmx, login_required
+from .common import (
+    active_agents,
+    agent,
+    conversation_for,
+    htmx_done,
+    htmx_failed,
+    login_required,
+)
 
 TIMELINE_PAGE = 100
 EVENTS_SHOWN = 20
@@ -185,15 +191,6 @@ def side_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(request, "web/partials/side.html", _side_context(request, conversation))
 
 
-def _done(request: HttpRequest, conversation: Conversation, event: str = "") -> HttpResponse:
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        if event:
-            response["HX-Trigger"] = json.dumps({event: conversation.pk})
-        return response
-    return redirect("web:conversation", conversation.pk)
-
-
 @login_required
 @require_POST
 def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
@@ -208,8 +205,8 @@ def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             channel=request.POST.get("channel") or None,
         )
     except services.ConversationError as exc:
-        return _fail(request, conversation, str(exc))
-    return _done(request, conversation, "sahayak:timeline")
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:timeline")
 
 
 @login_required
@@ -223,15 +220,8 @@ def retry_reply(request: HttpRequest, conversation_id: int, message_id: int) -> 
             message=message, actor=agent(request), channel=request.POST.get("channel") or None
         )
     except services.ConversationError as exc:
-        return _fail(request, conversation, str(exc))
-    return _done(request, conversation, "sahayak:timeline")
-
-
-def _fail(request: HttpRequest, conversation: Conversation, reason: str) -> HttpResponse:
-    if is_htmx(request):
-        return HttpResponse(reason, status=422, content_type="text/plain; charset=utf-8")
-    messages.error(request, reason)
-    return redirect("web:conversation", conversation.pk)
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:timeline")
 
 
 @login_required
@@ -243,8 +233,8 @@ def update_properties(request: HttpRequest, conversation_id: int) -> HttpRespons
     try:
         _apply(conversation, user, data)
     except services.ConversationError as exc:
-        return _fail(request, conversation, str(exc))
-    return _done(request, conversation, "sahayak:side")
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:side")
 
 
 def _apply(conversation: Conversation, user: User, data: Any) -> None:
@@ -334,8 +324,8 @@ def link(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         services.link_conversations(a=conversation, b=other, actor=agent(request))
     except services.ConversationError as exc:
-        return _fail(request, conversation, str(exc))
-    return _done(request, conversation, "sahayak:side")
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:side")
 
 
 @login_required
@@ -344,7 +334,7 @@ def unlink(request: HttpRequest, conversation_id: int, other_id: int) -> HttpRes
     conversation = conversation_for(request, conversation_id)
     other = conversation_for(request, other_id)
     services.unlink_conversations(a=conversation, b=other, actor=agent(request))
-    return _done(request, conversation, "sahayak:side")
+    return htmx_done(request, conversation, "sahayak:side")
 
 
 @login_required
@@ -401,12 +391,12 @@ def snooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
     except ValueError:
         until = None
     if until is None:
-        return _fail(request, conversation, _("Choose when the conversation comes back."))
+        return htmx_failed(request, conversation, _("Choose when the conversation comes back."))
     try:
         services.snooze(conversation=conversation, until=until, actor=user)
     except services.ConversationError as exc:
-        return _fail(request, conversation, str(exc))
-    return _done(request, conversation, "sahayak:side")
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:side")
 
 
 @login_required
@@ -414,4 +404,4 @@ def snooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def wake(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for(request, conversation_id)
     services.wake(conversation=conversation, actor=agent(request), reason="agent")
-    return _done(request, conversation, "sahayak:side")
+    return htmx_done(request, conversation, "sahayak:side")
