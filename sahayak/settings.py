@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "sahayak.realtime",
     "sahayak.notifications",
     "sahayak.routing",
+    "sahayak.integrations",
     "sahayak.automation",
     "sahayak.knowledge",
     "sahayak.portal",

@@ -99,3 +99,29 @@ def make_article(
     else:
         save_translation(article=article, data=data, author=None)
     return article.translations.get(locale=locale)
+
+
+def make_rule(
+    name: str = "Rule",
+    *,
+    events: list[str] | None = None,
+    conditions: Any = None,
+    actions: list[dict[str, Any]] | None = None,
+    anchor: str = "",
+    delay_minutes: int = 0,
+    enabled: bool = True,
+) -> Any:
+    """A rule checked and stored as the workspace and the API store one."""
+    from sahayak.automation import rulebook
+    from sahayak.automation.models import Rule
+
+    fields = rulebook.clean(
+        name=name,
+        trigger="time" if anchor else "event",
+        events=events or ["customer_message"],
+        anchor=anchor,
+        delay_minutes=delay_minutes,
+        conditions_in=conditions or {},
+        actions_in=actions or [{"type": "add_tags", "value": ["ruled"]}],
+    )
+    return rulebook.save_rule(Rule(), fields, enabled=enabled, user=None)

@@ -29,6 +29,7 @@ from .routers import (
     orders,
     organizations,
     routing,
+    rules,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ api.add_router("/search", knowledge.search_router)
 api.add_router("/routing", routing.router)
 api.add_router("/canned-replies", canned.router)
 api.add_router("/macros", macros.router)
+api.add_router("/rules", rules.router)
+api.add_router("/conversations", rules.runs_router)
 # Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
 for _channel in channels.channels():
     for _prefix, _router in _channel.api_routers:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,13 @@ class AutomationConfig(AppConfig):
     name = "sahayak.automation"
     label = "automation"
     verbose_name = _("Automation, macros and canned replies")
+
+    def ready(self) -> None:
+        from sahayak.conversations import periodic
+
+        from . import engine, rulebook, timers
+
+        engine.connect()
+        # Due time rules fire within this many seconds (plus the sweep's own duration).
+        periodic.register("automation-time-rules", timers.sweep, every_seconds=15)
+        post_migrate.connect(rulebook.ensure_defaults, sender=self, dispatch_uid="rule-defaults")

@@ -81,7 +81,7 @@ def choose_text(reply: CannedReply, wanted: str) -> CannedReplyText | None:
 def for_customer(
     reply: CannedReply,
     conversation: Conversation,
-    agent: User,
+    agent: User | None,
     values: dict[str, str] | None = None,
 ) -> ForCustomer:
     """The reply's text for this customer; ``values``: ``values_for`` this conversation
@@ -112,9 +112,10 @@ def language_name(code: str) -> str:
         return code
 
 
-def values_for(conversation: Conversation, agent: User) -> dict[str, str]:
-    """The placeholder values for this conversation and agent: text only (see
-    ``placeholders``), read in a fixed number of queries."""
+def values_for(conversation: Conversation, agent: User | None) -> dict[str, str]:
+    """The placeholder values for this conversation and agent (a rule's text: the
+    assignee, or none): text only (see ``placeholders``), read in a fixed number of
+    queries."""
     contact: Contact = conversation.contact
     addresses: dict[str, str] = {}
     for kind, address in (
@@ -126,7 +127,7 @@ def values_for(conversation: Conversation, agent: User) -> dict[str, str]:
     orders = Order.objects.filter(contact=contact)
     latest = orders.order_by("-ordered_at", "-id").first()
     name = contact.name.strip()
-    agent_name = agent.get_full_name().strip() or agent.username
+    agent_name = (agent.get_full_name().strip() or agent.username) if agent else ""
     values = {
         "customer.name": name,
         "customer.first_name": name.split()[0] if name else "",
@@ -138,8 +139,8 @@ def values_for(conversation: Conversation, agent: User) -> dict[str, str]:
         "conversation.subject": conversation.subject,
         "conversation.channel": conversation.channel,
         "agent.name": agent_name,
-        "agent.first_name": agent.first_name.strip() or agent_name.split()[0],
-        "agent.email": agent.email,
+        "agent.first_name": (agent.first_name.strip() or agent_name.split()[0]) if agent else "",
+        "agent.email": agent.email if agent else "",
         "order.count": str(orders.count()),
     }
     if latest is not None:

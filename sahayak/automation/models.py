@@ -1,4 +1,4 @@
-"""Canned replies: answers agents insert from the reply box, one text per language."""
+"""Canned replies (one text per language), macros, and automation rules with their runs."""
 
 from __future__ import annotations
 
@@ -85,3 +85,105 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Trigger(models.TextChoices):
+    EVENT = "event", _("When something happens")
+    TIME = "time", _("Some time after something happened")
+
+
+class RuleOutcome(models.TextChoices):
+    DONE = "done", _("Actions done")
+    PARTLY = "partly", _("Some actions failed")
+    LOOP = "loop", _("Stopped: a loop of rules")
+
+
+class Rule(models.Model):
+    """If ``conditions`` hold when one of ``events`` happens (or ``delay_minutes`` after the
+    ``anchor`` of a time rule), run ``actions`` in order. See automation.rulebook."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Rules run in this order (then by id); the admin sets it.
+    position = models.PositiveIntegerField(default=0)
+    trigger = models.CharField(max_length=8, choices=Trigger.choices, default=Trigger.EVENT)
+    # Event rules: the trigger keys (automation.triggers.EVENTS) that start them.
+    events = models.JSONField(default=list, blank=True)
+    # Time rules: what the time is counted from (automation.triggers.ANCHORS), and how long.
+    anchor = models.CharField(max_length=32, blank=True)
+    delay_minutes = models.PositiveIntegerField(default=0)
+    # {"match": "all" | "any", "items": [condition or group, ...]}
+    conditions = models.JSONField(default=dict, blank=True)
+    # [{"type": ..., ...}, ...]
+    actions = models.JSONField(default=list)
+    # Set on the rules Sahayak ships ("acknowledgement", "answer_bot"): editable, not deletable.
+    builtin = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
+    # Time rules: how far the sweep has come (anchor time, then id), so each turn only reads
+    # what fell due since.
+    swept_until = models.DateTimeField(null=True, blank=True, editable=False)
+    swept_id = models.BigIntegerField(default=0, editable=False)
+    run_count = models.PositiveIntegerField(default=0, editable=False)
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["trigger", "enabled"], name="rule_trigger")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleRun(models.Model):
+    """One rule's run on one conversation: what started it, each condition with the value it
+    saw, and each action with what came of it."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
+    # The trigger key (an event of automation.triggers.EVENTS, or "time").
+    trigger = models.CharField(max_length=32)
+    # What it ran for: one event, or one due time of a time rule; a rule runs once per key.
+    key = models.CharField(max_length=80)
+    # How many rules' changes led here (0: a person's or a channel's change).
+    depth = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=8, choices=RuleOutcome.choices)
+    conditions = models.JSONField(default=list)
+    actions = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "conversation", "key"], name="rule_run_once_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rule", "-id"], name="rule_run_rule"),
+            models.Index(fields=["conversation", "-id"], name="rule_run_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on #{self.conversation_id} ({self.outcome})"
+
+
+class RuleAnswer(models.Model):
+    """A customer's message a rule has answered: no rule answers it a second time."""
+
+    message = models.OneToOneField(
+        "conversations.Message", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    run = models.ForeignKey(RuleRun, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} answered by run {self.run_id}"

@@ -153,7 +153,8 @@ def _answered(message: Message) -> Conversation:
             fields.append("waiting_since")
         if conversation.status == Status.NEW:
             conversation.status = Status.OPEN
-            fields.append("status")
+            conversation.status_changed_at = timezone.now()
+            fields += ["status", "status_changed_at"]
             record(
                 EventKind.STATUS,
                 conversation,

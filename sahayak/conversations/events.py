@@ -14,6 +14,9 @@ the far end) are recorded, since they change what the conversation is waiting fo
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +56,7 @@ class EventKind(models.TextChoices):
     WOKEN = "woken", _("Back from snooze")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
+    RULE_RAN = "rule_ran", _("Automation rule ran")
 
 
 # Kinds whose record is the message itself (announced, not written as an Event row).
@@ -82,12 +86,30 @@ class DomainEvent:
     data: dict[str, Any] = field(default_factory=dict)
     # The stored row (None for announced-only kinds).
     row: Event | None = None
+    # The reactions that led to this change, outermost first (e.g. ``("rule:3",)`` for a
+    # change an automation rule made): how reactions to reactions know how deep they are.
+    cause: tuple[str, ...] = ()
 
 
 logger = logging.getLogger(__name__)
 
 # kwargs: event (DomainEvent)
 conversation_event = Signal()
+
+_cause: ContextVar[tuple[str, ...]] = ContextVar("event_cause", default=())
+
+
+@contextmanager
+def caused_by(*chain: str) -> Iterator[tuple[str, ...]]:
+    """Changes recorded inside this block carry ``chain`` as their cause (stored on the
+    Event row too, so the activity list can say a rule did it). A reaction to an event
+    passes the event's own cause plus its label: that is how the chain grows across the
+    after-commit announcements, where no outer block is active any more."""
+    token = _cause.set(tuple(chain))
+    try:
+        yield tuple(chain)
+    finally:
+        _cause.reset(token)
 
 
 def record(
@@ -105,14 +127,17 @@ def record(
     from .models import Event
 
     row = None
+    cause = _cause.get()
     if persist:
         stored: dict[str, Any] = {"from": old, "to": new} if (old, new) != (None, None) else {}
         if message is not None:
             stored["message"] = message.pk
+        if cause:
+            stored["cause"] = list(cause)
         row = Event.objects.create(
             conversation=conversation, actor=actor, kind=kind, data={**stored, **data}
         )
-    event = DomainEvent(kind, conversation, actor, old, new, message, data, row)
+    event = DomainEvent(kind, conversation, actor, old, new, message, data, row, cause)
     transaction.on_commit(lambda: _announce(event))
     return event
 

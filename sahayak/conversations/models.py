@@ -104,6 +104,8 @@ class Conversation(models.Model):
     # The last reply to the customer failed and none was sent since: shown in the inbox.
     reply_failed = models.BooleanField(default=False)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (time rules: "pending for 3 days").
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     # Out of the open views (and its SLA clocks paused) until then, or until the customer
     # writes.
     snoozed_until = models.DateTimeField(null=True, blank=True)
@@ -131,6 +133,12 @@ class Conversation(models.Model):
                 fields=["snoozed_until"],
                 condition=Q(snoozed_until__isnull=False),
                 name="conv_snoozed",
+            ),
+            # Time rules sweep conversations by when something happened (automation.timers).
+            models.Index(fields=["status_changed_at", "id"], name="conv_status_changed"),
+            models.Index(fields=["created_at", "id"], name="conv_created"),
+            models.Index(
+                fields=["solved_at", "id"], condition=Q(solved_at__isnull=False), name="conv_solved"
             ),
             # "Reply failed": the few conversations whose last reply did not arrive.
             models.Index(fields=["-id"], condition=Q(reply_failed=True), name="conv_reply_failed"),

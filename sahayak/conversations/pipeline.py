@@ -323,6 +323,7 @@ def _open_conversation(
         last_message_at=now,
         waiting_since=None if inbound.spam else now,
         status=Status.SPAM if inbound.spam else Status.NEW,
+        status_changed_at=now,
     )
     follows = inbound.metadata.get("follows_conversation")
     if follows:
@@ -364,8 +365,9 @@ def _touch(conversation: Conversation, now: datetime) -> None:
             reason="customer_reply",
         )
         conversation.status = Status.OPEN
+        conversation.status_changed_at = timezone.now()
         conversation.solved_at = None
-        fields += ["status", "solved_at"]
+        fields += ["status", "status_changed_at", "solved_at"]
     conversation.save(update_fields=fields)
 
 

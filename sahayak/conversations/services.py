@@ -176,6 +176,7 @@ def set_status(*, conversation: Conversation, status: str, actor: User | None) -
     if old == status:
         return
     conversation.status = status
+    conversation.status_changed_at = timezone.now()
     if status == Status.SOLVED:
         conversation.solved_at = timezone.now()
         conversation.waiting_since = None
@@ -186,7 +187,9 @@ def set_status(*, conversation: Conversation, status: str, actor: User | None) -
     if old == Status.SPAM and status in OPEN_STATUSES and conversation.waiting_since is None:
         # "Not spam": the customer has been waiting since they wrote.
         conversation.waiting_since = conversation.last_message_at or timezone.now()
-    conversation.save(update_fields=["status", "solved_at", "waiting_since", "updated_at"])
+    conversation.save(
+        update_fields=["status", "status_changed_at", "solved_at", "waiting_since", "updated_at"]
+    )
     record(EventKind.STATUS, conversation, actor=actor, old=old, new=status)
 
 
@@ -351,7 +354,8 @@ def merge_conversations(
     )
     source.merged_into = target
     source.status = Status.CLOSED
-    source.save(update_fields=["merged_into", "status", "updated_at"])
+    source.status_changed_at = timezone.now()
+    source.save(update_fields=["merged_into", "status", "status_changed_at", "updated_at"])
     if source.last_message_at and (
         target.last_message_at is None or source.last_message_at > target.last_message_at
     ):
@@ -381,7 +385,8 @@ def undo_conversation_merge(*, merge: ConversationMerge, actor: User | None) -> 
     )
     source.merged_into = None
     source.status = merge.source_status
-    source.save(update_fields=["merged_into", "status", "updated_at"])
+    source.status_changed_at = timezone.now()
+    source.save(update_fields=["merged_into", "status", "status_changed_at", "updated_at"])
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     record(EventKind.MERGE_UNDONE, source, actor=actor, old=target.pk, new=None, merge=merge.pk)

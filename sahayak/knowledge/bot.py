@@ -1,4 +1,5 @@
-"""The answer bot for chat and messaging inboxes (``"answer_bot": true`` in the inbox config).
+"""The answer bot for chat and messaging inboxes (``"answer_bot": true`` in the inbox config,
+which the default "Answer bot" automation rule looks at).
 
 A new conversation's first message is answered with the best published articles in the
 customer's language and the question "did this solve it?". A yes solves the conversation
@@ -51,8 +52,11 @@ HUMAN = {
 
 
 def enabled(conversation: Conversation) -> bool:
-    if not conversation.inbox.config.get("answer_bot"):
-        return False
+    return bool(conversation.inbox.config.get("answer_bot")) and can_answer(conversation)
+
+
+def can_answer(conversation: Conversation) -> bool:
+    """Whether the bot can hold a conversation on this channel (a live, messaging one)."""
     try:
         return channels.get_channel(conversation.channel).capabilities.messaging
     except channels.UnknownChannel:
@@ -86,11 +90,10 @@ def _answers(question: str, translation: ArticleTranslation) -> bool:
 
 
 def on_message(conversation: Conversation, message: Message, created: bool) -> None:
-    """React to a customer's message (called after it is stored and committed)."""
-    if message.direction != Direction.INBOUND or not enabled(conversation):
-        return
-    if created:
-        answer(conversation, message)
+    """Take the customer's answer to the bot's question (called after the message is stored
+    and committed). The bot's first answer is an automation rule's action (the "Answer
+    bot" rule shipped by default), not started here."""
+    if message.direction != Direction.INBOUND or created or not can_answer(conversation):
         return
     pending = _awaiting(conversation)
     if pending is not None:

@@ -1,4 +1,5 @@
-"""What an agent is told about: mentions in internal notes, assignments, SLA deadlines."""
+"""What an agent is told about: mentions in internal notes, assignments, SLA deadlines,
+automation rules."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class Kind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to you")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
+    RULE = "rule", _("Automation rule")
 
 
 class Notification(models.Model):
@@ -29,6 +31,8 @@ class Notification(models.Model):
     message = models.ForeignKey(
         "conversations.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # What an automation rule had to say ("a VIP customer is waiting").
+    note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -114,6 +114,32 @@ def notify_assignee(event: DomainEvent) -> User | None:
     return recipient
 
 
+def notify_users(
+    users: list[User], conversation: Conversation, *, kind: Kind, note: str = ""
+) -> list[User]:
+    """Tell these agents about the conversation (those who may see it); who was told."""
+    told = [u for u in users if u.is_active and can_view_conversation(u, conversation)]
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=u, kind=kind, conversation=conversation, note=note[:300])
+            for u in told
+        ]
+    )
+    for user in told:
+        group_send(
+            groups.user(user.pk),
+            {
+                "type": "notification",
+                "kind": kind.value,
+                "conversation_id": conversation.pk,
+                "actor": "",
+                "subject": conversation.subject,
+                "note": note[:300],
+            },
+        )
+    return told
+
+
 def on_event(event: DomainEvent, **_: Any) -> None:
     if event.kind == EventKind.NOTE_ADDED and event.message is not None:
         notify_mentions(event.message)

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from django.db.models import TextChoices
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -28,6 +29,8 @@ class Activity:
     new: str
     # Why it happened, when the system did it (an automatic assignment, an SLA deadline).
     detail: str = ""
+    # Where to read more (a rule run's trace).
+    link: str = ""
 
 
 def _routing_reasons() -> dict[str, str]:
@@ -54,6 +57,10 @@ def _detail(row: Event, users: dict[int, str]) -> str:
             "reason": reason,
             "n": considered,
         }
+    if row.kind == EventKind.RULE_RAN:
+        return str(row.data.get("name", ""))
+    if row.data.get("cause"):
+        return _("done by an automation rule")
     if row.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
         due = parse_datetime(str(row.data.get("due", "")))
         when = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT") if due else ""
@@ -62,6 +69,11 @@ def _detail(row: Event, users: dict[int, str]) -> str:
             "when": when,
         }
     return ""
+
+
+def _link(row: Event) -> str:
+    run = row.data.get("run") if row.kind == EventKind.RULE_RAN else None
+    return reverse("web:rule_run", args=[run]) if isinstance(run, int) else ""
 
 
 def choice_label(choices: type[TextChoices], value: Any) -> str:
@@ -144,6 +156,7 @@ def describe(rows: list[Event]) -> list[Activity]:
                 old=word(old) if changed else "",
                 new=word(new) if changed else "",
                 detail=_detail(row, users),
+                link=_link(row),
             )
         )
     return shown

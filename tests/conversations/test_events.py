@@ -86,6 +86,19 @@ def _sla_event(warning: bool) -> Callable[[World], Any]:
     return act
 
 
+def _rule_ran(w: World) -> Any:
+    """An automation rule whose conditions hold runs on the conversation."""
+    from sahayak.automation import engine
+    from sahayak.automation.conditions import Facts
+    from sahayak.automation.models import Rule
+
+    rule = Rule.objects.create(
+        name="Tag it", events=["tags"], actions=[{"type": "add_tags", "value": ["x"]}]
+    )
+    facts = Facts(w.conversation, now=timezone.now())
+    return engine.run_rules([rule], facts, trigger="tags", key="test")
+
+
 # kind -> (action, expected old, expected new, stored as an Event row)
 CASES: dict[EventKind, tuple[Callable[[World], Any], Any, Any, bool]] = {
     EventKind.CREATED: (
@@ -233,6 +246,7 @@ CASES: dict[EventKind, tuple[Callable[[World], Any], Any, Any, bool]] = {
     ),
     EventKind.SLA_WARNING: (_sla_event(warning=True), None, None, True),
     EventKind.SLA_BREACHED: (_sla_event(warning=False), None, None, True),
+    EventKind.RULE_RAN: (_rule_ran, None, None, True),
 }
 
 

@@ -8,8 +8,6 @@ from the API, so the message counts as sent once stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 
@@ -23,14 +21,7 @@ from sahayak.conversations.channels import (
     OutboundMessage,
     SendResult,
 )
-
-SIGNATURE_HEADER = "X-Sahayak-Signature"
-TIMESTAMP_HEADER = "X-Sahayak-Timestamp"
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+from sahayak.integrations.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 
 class ApiChannelAdapter(ChannelAdapter):

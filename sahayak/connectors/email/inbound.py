@@ -17,22 +17,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sahayak.conversations.delivery import record_delivery_report
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox, Message
-from sahayak.conversations.pipeline import ReceiveResult, receive
-from sahayak.conversations.services import send_automatic
+from sahayak.conversations.pipeline import receive
 from sahayak.conversations.text import html_to_text
 from sahayak.conversations.threads import rejoin_split_threads
-from sahayak.language.romanise import in_customer_script
 from sahayak.ratelimit import exceeded
 
 from .mailboxes import CHANNEL, inbox_for_address
@@ -318,8 +313,7 @@ def _store(prepared: _Prepared) -> IngestOutcome:
         result.conversation.pk,
         result.created_conversation,
     )
-    if result.created_conversation and not result.duplicate:
-        _acknowledge(prepared, result)
+    # The acknowledgement of a new conversation is an automation rule's action.
     return outcome
 
 
@@ -330,30 +324,6 @@ def _keep_raw(raw: bytes) -> str:
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(raw))
     return name
-
-
-def _acknowledge(prepared: _Prepared, result: ReceiveResult) -> None:
-    """The inbox's automatic "we got your message", never to automated mail or a loop."""
-    inbox = prepared.inbound.inbox
-    if not inbox.config.get("auto_reply") or prepared.parsed.automated:
-        return
-    if prepared.inbound.metadata["email"].get("unverified_sender"):
-        return  # the acknowledgement would go to whoever the forger named
-    if prepared.inbound.spam:
-        return  # an answer to spam confirms the address and lands in spam folders
-    key = _sender_key("mailack", prepared.parsed.from_address)
-    if not cache.add(key, 1, timeout=settings.SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL):
-        return
-    conversation = result.conversation
-    language = result.contact.locale or conversation.language or settings.LANGUAGE_CODE
-    context = {"conversation": conversation, "contact": result.contact, "inbox": inbox}
-    with translation.override(language):
-        text: str = render_to_string("email/auto_reply.txt", context)
-        html: str = render_to_string("email/auto_reply.html", context)
-    customer_text = prepared.inbound.text
-    text = in_customer_script(text, language, customer_text)
-    html = in_customer_script(html, language, customer_text)
-    send_automatic(conversation=conversation, text=text, html=html, kind="auto_reply")
 
 
 def after_commit(outcomes: Iterable[IngestOutcome]) -> None:

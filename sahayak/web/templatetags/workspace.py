@@ -139,3 +139,23 @@ def minutes(value: int | None) -> str:
     if hours:
         return _("%(h)d h") % {"h": hours}
     return _("%(m)d min") % {"m": rest}
+
+
+@register.filter
+def lookup(table: dict[str, Any], key: Any) -> Any:
+    """``table[key]``, or the key itself when the table has no entry (a removed choice)."""
+    return table.get(key, key) if isinstance(table, dict) else key
+
+
+@register.filter
+def shown_value(value: Any) -> str:
+    """A condition's value or a seen value, in words for a trace."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

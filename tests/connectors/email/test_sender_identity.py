@@ -7,13 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
-from sahayak.connectors.email.inbound import ingest
+from sahayak.connectors.email.inbound import ingest as _ingest
 from sahayak.connectors.email.parsing import parse_message
 from sahayak.connectors.email.thread_ids import reply_token
 from sahayak.conversations.models import Message
 
 from . import corpus
+
+
+def ingest(raw: bytes, **kwargs: Any) -> Any:
+    """Ingest as the server does: its transaction commits, so listeners (the
+    acknowledgement rule) react."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return _ingest(raw, **kwargs)
+
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import smtplib
 from typing import Any
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
-from sahayak.connectors.email.inbound import ingest
+from sahayak.connectors.email.inbound import ingest as _ingest
 from sahayak.connectors.email.thread_ids import conversation_from_token
 from sahayak.conversations.delivery import deliver
 from sahayak.conversations.models import Conversation, DeliveryStatus, Message
@@ -18,6 +19,13 @@ from sahayak.conversations.services import reply
 from tests.e2e.helpers import free_port
 
 from . import corpus
+
+
+def ingest(raw: bytes, **kwargs: Any) -> Any:
+    """Ingest as the server does: its transaction commits, so listeners (the
+    acknowledgement rule) react."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return _ingest(raw, **kwargs)
 
 
 def send(port: int, raw: bytes, to: str = corpus.SUPPORT) -> Any:

@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
-from sahayak.connectors.email.inbound import ingest
+from sahayak.connectors.email.inbound import ingest as _ingest
 from sahayak.conversations.models import Conversation, Message, Status
 from tests.e2e.helpers import free_port
 from tests.web.conftest import signed_in
 
 from . import corpus
+
+
+def ingest(raw: bytes, **kwargs: Any) -> Any:
+    """Ingest as the server does: its transaction commits, so listeners (the
+    acknowledgement rule) react."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return _ingest(raw, **kwargs)
+
 
 pytestmark = pytest.mark.django_db
 
