@@ -112,6 +112,7 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
                 solved,
                 None,
                 False,
+                last,
             ),
         )
         for direction, when, body in (
@@ -155,7 +156,7 @@ COLUMNS = {
         "id, subject, status, priority, channel, inbox_id, contact_id, "
         "assignee_id, team_id, custom_fields, language, thread_key, created_at, "
         "updated_at, last_message_at, waiting_since, first_response_at, solved_at, "
-        "merged_into_id, reply_failed",
+        "merged_into_id, reply_failed, status_changed_at",
     ),
     "message": (
         Message,

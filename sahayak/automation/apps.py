@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +17,7 @@ class AutomationConfig(AppConfig):
         # Due time rules fire within this many seconds (plus the sweep's own duration).
         periodic.register("automation-time-rules", timers.sweep, every_seconds=15)
         post_migrate.connect(rulebook.ensure_defaults, sender=self, dispatch_uid="rule-defaults")
+        from .models import Rule
+
+        post_save.connect(rulebook.forget, sender=Rule, dispatch_uid="rule-saved")
+        post_delete.connect(rulebook.forget, sender=Rule, dispatch_uid="rule-deleted")

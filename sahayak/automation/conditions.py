@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import regex
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from sahayak.contacts.models import Contact, Order
 from sahayak.conversations.models import Conversation, Direction, Message
+from sahayak.knowledge.search.text import fold
 
 from .triggers import ANCHOR_COLUMNS, Anchor
 
@@ -39,9 +40,9 @@ class ConditionError(ValueError):
     """A condition that cannot be stored as given (the message says why)."""
 
 
+@lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
-    from sahayak.knowledge.search.text import fold
-
+    """Folded once per distinct text: a message is compared with many rules' words."""
     return fold(text)
 
 

@@ -109,8 +109,26 @@ def _due(rule: Rule, column: str, cutoff: datetime) -> Any:
     if drop:
         rows = rows.exclude(**drop)
     if rule.swept_until is not None:
-        rows = rows.filter(
-            Q(**{f"{column}__gt": rule.swept_until})
-            | Q(**{column: rule.swept_until, "id__gt": rule.swept_id})
+        # (moment, id) after the watermark; the ">=" alone lets the index start there.
+        rows = rows.filter(**{f"{column}__gte": rule.swept_until}).filter(
+            Q(**{f"{column}__gt": rule.swept_until}) | Q(id__gt=rule.swept_id)
         )
-    return rows.select_related("inbox", "contact", "assignee").order_by(column, "id")
+    related = [
+        name
+        for name, used in (
+            ("contact", _uses_prefix(rule.conditions, ("customer.", "organization"))),
+            ("inbox", conditions.uses(rule.conditions, "inbox_setting")),
+        )
+        if used
+    ]
+    return rows.select_related(*related).order_by(column, "id")
+
+
+def _uses_prefix(tree: dict[str, Any], prefixes: tuple[str, ...]) -> bool:
+    for item in tree.get("items") or []:
+        if "items" in item:
+            if _uses_prefix(item, prefixes):
+                return True
+        elif str(item.get("field", "")).startswith(prefixes):
+            return True
+    return False
