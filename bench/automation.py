@@ -8,8 +8,8 @@
    matches one and is tagged), evaluated by the listener exactly as after a real message;
    p50/p95/p99 per message, and the share of messages that matched.
 2. A time rule's sweep ("3 days after the status changed, if pending, not low priority,
-   in one of five languages and tagged for a reminder") over every due conversation:
-   conversations read and checked per second, and runs made. ``--all-pending`` first makes
+   in one of five languages and tagged for a reminder") over every due conversation: the
+   time it takes, and how many matched and ran (one in a hundred is tagged). ``--all-pending`` first makes
    every conversation pending since a moment in the last 30 days, to sweep a million.
 """
 
@@ -196,8 +196,8 @@ def time_rule() -> None:
     made = timers.sweep_rule(rule.pk, now)
     took = time.monotonic() - started
     print(
-        f"  time-rule sweep ({connection.vendor}): {due:,} due conversations read and checked "
-        f"in {took:.1f}s ({due / took:,.0f}/s), {made:,} runs made"
+        f"  time-rule sweep ({connection.vendor}): {due:,} due conversations swept in {took:.1f}s"
+        f" ({due / took:,.0f}/s); {made:,} matched and ran"
     )
     started = time.monotonic()
     again = timers.sweep_rule(rule.pk, timezone.now())

@@ -89,9 +89,11 @@ INSTALLED_APPS = [
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
-    "sahayak.routing",
+    # Rules react to a change before routing does, so a rule that sets the team or the
+    # priority is followed by the assignment (and the SLA) that fit.
     "sahayak.integrations",
     "sahayak.automation",
+    "sahayak.routing",
     "sahayak.knowledge",
     "sahayak.portal",
     "sahayak.web",

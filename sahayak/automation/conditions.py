@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import regex
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -453,20 +454,33 @@ def uses(conditions: dict[str, Any], name: str) -> bool:
     return False
 
 
-def column_filters(conditions: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Conditions a database query can apply first (``filter``, ``exclude`` keyword
-    arguments): the top-level "all" group's choice conditions on plain columns. The rest
-    is evaluated in Python; these are evaluated there too, so the trace stays whole."""
-    keep: dict[str, Any] = {}
-    drop: dict[str, Any] = {}
+def sql_filter(conditions: dict[str, Any]) -> Q:
+    """What a database query can test first, for a sweep over many conversations: the
+    top-level "all" group's choice conditions on plain columns and its tag conditions.
+    The rest is evaluated in Python; these are evaluated there too, so the trace stays
+    whole."""
+    found = Q()
     if conditions.get("match", "all") != "all":
-        return keep, drop
+        return found
     for item in conditions.get("items") or []:
         spec = FIELDS.get(item.get("field", "")) if "items" not in item else None
-        if spec is None or not spec.column:
+        if spec is None:
             continue
-        if item["op"] == "in":
-            keep[f"{spec.column}__in"] = item["value"]
-        elif item["op"] == "not_in":
-            drop[f"{spec.column}__in"] = item["value"]
-    return keep, drop
+        op, value = item["op"], item.get("value")
+        if spec.column and op in ("in", "not_in"):
+            test = Q(**{f"{spec.column}__in": value})
+            found &= test if op == "in" else ~test
+        elif item["field"] == "tags":
+            if op == "has_any":
+                found &= Q(_tagged(value))
+            elif op == "has_none":
+                found &= ~Q(_tagged(value))
+            else:
+                for name in value:
+                    found &= Q(_tagged([name]))
+    return found
+
+
+def _tagged(names: list[str]) -> Exists:
+    through = Conversation.tags.through
+    return Exists(through.objects.filter(conversation_id=OuterRef("pk"), tag__name__in=names))

@@ -26,7 +26,7 @@ from sahayak.conversations.events import (
     conversation_event,
     record,
 )
-from sahayak.conversations.models import Conversation, Direction, Message
+from sahayak.conversations.models import Direction, Message
 
 from . import actions, conditions, rulebook, triggers
 from .conditions import Facts
@@ -50,14 +50,13 @@ def on_event(event: DomainEvent, **_: Any) -> None:
     rules = rulebook.for_event(trigger)
     if not rules:
         return
-    conversation = (
-        Conversation.objects.select_related("inbox", "contact", "assignee")
-        .filter(pk=event.conversation.pk, merged_into__isnull=True)
-        .first()
-    )
-    if conversation is None:
+    # The changed conversation as the change left it: this listener runs before routing's
+    # (see INSTALLED_APPS), so no other reaction has touched it yet, and reading it again
+    # would cost more than all the rules' conditions together.
+    conversation = event.conversation
+    if conversation.merged_into_id:
         return
-    message = event.message if event.message is not None else None
+    message = event.message
     facts = Facts(conversation, message=message, now=timezone.now())
     run_rules(
         rules,

@@ -119,7 +119,7 @@ def reorder(ids: list[int]) -> None:
             rule.position, rule.updated_at = position, now
             changed.append(rule)
     Rule.objects.bulk_update(changed, ["position", "updated_at"])
-    transaction.on_commit(forget)
+    forget()
 
 
 def move(rule: Rule, step: int) -> None:

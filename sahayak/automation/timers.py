@@ -100,14 +100,11 @@ def _one_batch(rule_id: int, now: datetime, batch: int) -> tuple[int, bool]:
 
 
 def _due(rule: Rule, column: str, cutoff: datetime) -> Any:
-    keep, drop = conditions.column_filters(rule.conditions)
     rows = Conversation.objects.filter(
+        conditions.sql_filter(rule.conditions),
         **{f"{column}__lte": cutoff},
         merged_into__isnull=True,
-        **keep,
     )
-    if drop:
-        rows = rows.exclude(**drop)
     if rule.swept_until is not None:
         # (moment, id) after the watermark; the ">=" alone lets the index start there.
         rows = rows.filter(**{f"{column}__gte": rule.swept_until}).filter(
