@@ -42,6 +42,8 @@ DATABASE_URL=$LIST_DB $PY bench/list_query.py --runs 30
 DATABASE_URL=$LIST_DB $PY bench/inbox_page.py --runs 30
 echo "-- SLA deadlines, inbox by deadline and assignment (same 20,000 conversations)"
 DATABASE_URL=$LIST_DB $PY bench/sla.py --runs 50 --processes 2
+echo "-- automation: 200 event rules per inbound message, a time-rule sweep (same data)"
+DATABASE_URL=$LIST_DB $PY bench/automation.py --messages 300 --all-pending
 
 echo "-- conversation creation over HTTP (wrk, 8 in flight)"
 new_dir; CREATE_DIR=$DIR

@@ -322,6 +322,7 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
 
     progress(f"{knowledge_demo.load(admin)} help center articles")
     progress(f"{_canned_replies()} canned replies and macros")
+    progress(f"{_rules(billing)} automation rules")
     _, secret = create_api_token(user=admin, name="demo")
     transaction.on_commit(_compute_deadlines)
     return {
@@ -388,6 +389,85 @@ def _canned_replies() -> int:
         [],
     )
     return 3
+
+
+def _rules(billing: Team) -> int:
+    """Rules that show what automation does on new messages, besides the shipped ones
+    (acknowledgement, answer bot): urgent words, refunds to Billing, a reminder."""
+    from sahayak.automation import canned, rulebook
+    from sahayak.automation.models import CannedReply, Rule
+
+    checking_in = canned.save_reply(
+        CannedReply(title="Checking in", shortcut="checkin"),
+        [
+            (
+                "en",
+                "Hello {{ customer.first_name }}, do you still need help with this? Just reply to this message.",
+            ),
+            (
+                "fr",
+                "Bonjour {{ customer.first_name }}, avez-vous encore besoin d’aide ? Répondez simplement à ce message.",
+            ),
+            (
+                "hi",
+                "नमस्ते {{ customer.first_name }}, क्या आपको अभी भी इसमें मदद चाहिए? बस इस संदेश का जवाब दें।",
+            ),
+            ("bn", "নমস্কার {{ customer.first_name }}, এ বিষয়ে কি এখনো সাহায্য দরকার? এই বার্তার উত্তর দিন।"),
+            (
+                "el",
+                "Γεια σας {{ customer.first_name }}, χρειάζεστε ακόμα βοήθεια; Απλώς απαντήστε σε αυτό το μήνυμα.",
+            ),
+        ],
+    )
+    specs = [
+        (
+            "Urgent requests first",
+            {"events": ["customer_message"]},
+            {
+                "match": "any",
+                "items": [
+                    {"field": "message", "op": "matches", "value": r"\b(urgent|asap|urgence)\b"},
+                    {"field": "message", "op": "contains", "value": "तुरंत"},
+                    {"field": "message", "op": "contains", "value": "জরুরি"},
+                    {"field": "message", "op": "contains", "value": "επείγον"},
+                ],
+            },
+            [{"type": "priority", "value": "urgent"}, {"type": "add_tags", "value": ["urgent"]}],
+        ),
+        (
+            "Refund questions to Billing",
+            {"events": ["created"]},
+            {
+                "match": "any",
+                "items": [
+                    {"field": "message", "op": "contains", "value": word}
+                    for word in ("refund", "rembourse", "रिफ़ंड", "ফেরত", "επιστροφή")
+                ],
+            },
+            [{"type": "team", "value": billing.pk}, {"type": "add_tags", "value": ["refund"]}],
+        ),
+        (
+            "Check in after 3 days pending",
+            {"anchor": "status_changed", "delay_minutes": 3 * 24 * 60},
+            {"match": "all", "items": [{"field": "status", "op": "in", "value": ["pending"]}]},
+            [
+                {"type": "reply", "canned_reply_id": checking_in.pk},
+                {"type": "note", "text": "Checked in with the customer after 3 days pending."},
+            ],
+        ),
+    ]
+    for name, when, conditions, actions in specs:
+        fields = rulebook.clean(
+            name=name,
+            trigger="time" if "anchor" in when else "event",
+            events=when.get("events", []),
+            anchor=when.get("anchor", ""),
+            delay_minutes=when.get("delay_minutes", 0),
+            conditions_in=conditions,
+            actions_in=actions,
+        )
+        rulebook.save_rule(Rule(), fields, enabled=True, user=None)
+    return len(specs)
 
 
 def _routing(support: Team, agents: list[User]) -> None:
