@@ -322,7 +322,7 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
 
     progress(f"{knowledge_demo.load(admin)} help center articles")
     progress(f"{_canned_replies()} canned replies and macros")
-    progress(f"{_rules(billing)} automation rules")
+    progress(f"{_rules(support, billing)} automation rules")
     _, secret = create_api_token(user=admin, name="demo")
     transaction.on_commit(_compute_deadlines)
     return {
@@ -391,7 +391,7 @@ def _canned_replies() -> int:
     return 3
 
 
-def _rules(billing: Team) -> int:
+def _rules(support: Team, billing: Team) -> int:
     """Rules that show what automation does on new messages, besides the shipped ones
     (acknowledgement, answer bot): urgent words, refunds to Billing, a reminder."""
     from sahayak.automation import canned, rulebook
@@ -438,10 +438,17 @@ def _rules(billing: Team) -> int:
             "Refund questions to Billing",
             {"events": ["created"]},
             {
-                "match": "any",
+                "match": "all",
                 "items": [
-                    {"field": "message", "op": "contains", "value": word}
-                    for word in ("refund", "rembourse", "रिफ़ंड", "ফেরত", "επιστροφή")
+                    # Only from the general queue: the private VIP team keeps its own.
+                    {"field": "team", "op": "in", "value": [support.pk]},
+                    {
+                        "match": "any",
+                        "items": [
+                            {"field": "message", "op": "contains", "value": word}
+                            for word in ("refund", "rembourse", "रिफ़ंड", "ফেরত", "επιστροφή")
+                        ],
+                    },
                 ],
             },
             [{"type": "team", "value": billing.pk}, {"type": "add_tags", "value": ["refund"]}],

@@ -53,6 +53,8 @@ def test_the_editor_stores_names_as_ids_and_both_groups(web):
     assert rule.actions[2]["subject"] == "Refund asked on #{{ conversation.number }}"
     page = web.get(f"/settings/automation/{rule.pk}/edit/").content.decode()
     assert 'value="Shop mail"' in page and 'value="billing"' in page.lower()
+    summary = web.get(f"/settings/automation/{rule.pk}/").content.decode()
+    assert "At least one of:" in summary and "remboursement" in summary
 
 
 def test_a_mistake_is_shown_and_nothing_is_saved(web):
