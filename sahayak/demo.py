@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -419,7 +420,7 @@ def _rules(support: Team, billing: Team) -> int:
             ),
         ],
     )
-    specs = [
+    specs: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = [
         (
             "Urgent requests first",
             {"events": ["customer_message"]},
