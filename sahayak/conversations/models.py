@@ -20,7 +20,11 @@ from .fields import SealedConfigField
 
 
 def _public_key() -> str:
-    return secrets.token_urlsafe(18)
+    """Random and URL-safe, never starting with "-" (it is typed on command lines)."""
+    key = secrets.token_urlsafe(18)
+    while key.startswith("-"):
+        key = secrets.token_urlsafe(18)
+    return key
 
 
 class Inbox(models.Model):
