@@ -375,6 +375,10 @@ SAHAYAK_SPAM_THRESHOLD = float(os.environ.get("SAHAYAK_SPAM_THRESHOLD", "5.0"))
 SAHAYAK_SPAMD_ADDRESS = os.environ.get("SAHAYAK_SPAMD_ADDRESS", "")
 # At most one automatic acknowledgement per sender in this many seconds.
 SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL = env_int("SAHAYAK_EMAIL_AUTO_REPLY_INTERVAL", 3600)
+# Automation rule runs (their traces) and delivered or abandoned outbox rows are kept this
+# many days, then pruned by the worker in batches.
+SAHAYAK_RULE_RUN_DAYS = env_int("SAHAYAK_RULE_RUN_DAYS", 90)
+SAHAYAK_OUTBOX_KEEP_DAYS = env_int("SAHAYAK_OUTBOX_KEEP_DAYS", 30)
 # The relay for outbound mail unless a mailbox sets its own:
 # smtp://user:password@host:587?security=starttls (security: starttls, ssl or none).
 # Unset: nothing leaves the machine; mail is kept in the outbox below (Mailboxes -> Sent mail).

@@ -16,6 +16,7 @@ class AutomationConfig(AppConfig):
         engine.connect()
         # Due time rules fire within this many seconds (plus the sweep's own duration).
         periodic.register("automation-time-rules", timers.sweep, every_seconds=15)
+        periodic.register("automation-prune-runs", engine.prune_runs, every_seconds=600)
         post_migrate.connect(rulebook.ensure_defaults, sender=self, dispatch_uid="rule-defaults")
         from .models import Rule
 

@@ -13,8 +13,10 @@ as a run with the outcome "loop".
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -165,6 +167,22 @@ def _act(rule: Rule, facts: Facts, run: RuleRun, trigger: str, answering: bool) 
     if any(entry["result"] == "failed" for entry in ctx.done):
         run.outcome = RuleOutcome.PARTLY
     run.save(update_fields=["actions", "outcome"])
+
+
+PRUNE_BATCH = 5000
+
+
+def prune_runs(now: datetime | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Forget the traces of runs older than ``SAHAYAK_RULE_RUN_DAYS``, oldest first, a
+    batch per call (the worker's turn stays short, and the read is the first ids of the
+    primary key: no scan of the table); how many were removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SAHAYAK_RULE_RUN_DAYS)
+    first = RuleRun.objects.order_by("id").values_list("id", "created_at")[:batch]
+    old = [run_id for run_id, created in first if created < cutoff]
+    if not old:
+        return 0
+    RuleRun.objects.filter(id__in=old).delete()
+    return len(old)
 
 
 def evaluate_only(rule: Rule, facts: Facts) -> tuple[bool, list[dict[str, Any]]]:

@@ -13,3 +13,4 @@ class IntegrationsConfig(AppConfig):
         from . import outbox
 
         periodic.register("outbox-requeue", outbox.requeue_due, every_seconds=15)
+        periodic.register("outbox-prune", outbox.prune, every_seconds=600)

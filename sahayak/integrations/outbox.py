@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -219,3 +219,22 @@ def requeue_due(limit: int = 500) -> int:
     for item_id in ids:
         deliver_outbox_item.enqueue(item_id)
     return len(ids)
+
+
+PRUNE_BATCH = 5000
+
+
+def prune(now: datetime | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Remove rows sent or given up more than ``SAHAYAK_OUTBOX_KEEP_DAYS`` ago, oldest first,
+    a batch per call; rows still waiting are never removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SAHAYAK_OUTBOX_KEEP_DAYS)
+    first = OutboxItem.objects.order_by("id").values_list("id", "created_at", "status")[:batch]
+    old = [
+        item_id
+        for item_id, created, status in first
+        if created < cutoff and status in (OutboxStatus.SENT, OutboxStatus.FAILED)
+    ]
+    if not old:
+        return 0
+    OutboxItem.objects.filter(id__in=old).delete()
+    return len(old)

@@ -413,3 +413,27 @@ def test_a_rule_edit_reaches_the_listener_at_the_next_event(
     rule.save()
     c = write(inbox, django_capture_on_commit_callbacks, sender_address="n@mail.example")
     assert list(c.tags.values_list("name", flat=True)) == ["second"]
+
+
+def test_old_runs_and_old_outbox_rows_are_pruned_in_batches_and_waiting_rows_kept(settings):
+    from datetime import timedelta
+
+    settings.SAHAYAK_RULE_RUN_DAYS = 30
+    settings.SAHAYAK_OUTBOX_KEEP_DAYS = 7
+    rule = make_rule()
+    c = ConversationFactory()
+    for n in range(5):
+        engine.run_rules([rule], Facts(c, now=timezone.now()), trigger="tags", key=f"k{n}")
+    old = timezone.now() - timedelta(days=40)
+    first_three = list(RuleRun.objects.order_by("id").values_list("id", flat=True)[:3])
+    RuleRun.objects.filter(id__in=first_three).update(created_at=old)
+    assert engine.prune_runs(batch=2) == 2
+    assert engine.prune_runs(batch=2) == 1
+    assert engine.prune_runs(batch=2) == 0
+    assert RuleRun.objects.count() == 2
+    sent = outbox.enqueue_email("a@shop.example", "s", "t")
+    waiting = outbox.enqueue_email("b@shop.example", "s", "t")
+    OutboxItem.objects.filter(pk=sent.pk).update(status=OutboxStatus.SENT)
+    OutboxItem.objects.update(created_at=old)
+    assert outbox.prune() == 1
+    assert list(OutboxItem.objects.values_list("pk", flat=True)) == [waiting.pk]
