@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from sahayak import crypto
 from sahayak.accounts.models import Team, User
 from sahayak.conversations import services
+from sahayak.conversations.inbound import doubtful_sender
 from sahayak.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -472,20 +473,16 @@ def clean(actions: Any) -> list[dict[str, Any]]:
 
 def robot_reason(facts: Facts) -> str:
     """Why no rule may write to this customer now ("" when it may)."""
-    conversation = facts.conversation
-    if conversation.status == Status.SPAM:
+    if facts.conversation.status == Status.SPAM:
         return _("the conversation is spam")
     message = facts.message
-    if message is None:
+    doubt = doubtful_sender(message.metadata) if message is not None else None
+    if doubt is None:
         return ""
-    for section in (message.metadata or {}).values():
-        if not isinstance(section, dict):
-            continue
-        if section.get("automated"):
-            return _("the sender is automated (%(why)s)") % {"why": section["automated"]}
-        if section.get("unverified_sender"):
-            return _("the sender's address failed its checks")
-    return ""
+    kind, why = doubt
+    if kind == "automated":
+        return _("the sender is automated (%(why)s)") % {"why": why}
+    return _("the sender's address failed its checks")
 
 
 def run_one(ctx: Context, action: dict[str, Any], answered: Message | None) -> None:
@@ -526,8 +523,10 @@ def _first_answer(ctx: Context, message: Message) -> bool:
     return True
 
 
-def preview(action: dict[str, Any], facts: Facts, rule: Rule) -> str:
-    """What the action would do on this conversation, in words (nothing is changed)."""
+def preview(action: dict[str, Any], facts: Facts, values: dict[str, str]) -> str:
+    """What the action would do on this conversation, in words (nothing is changed);
+    ``values``: ``canned.values_for`` the conversation and its assignee, read once for all
+    of a rule's actions."""
     spec = ACTIONS.get(action.get("type", ""))
     if spec is None:
         return _("Unknown action: %(a)s") % {"a": action.get("type")}
@@ -537,7 +536,6 @@ def preview(action: dict[str, Any], facts: Facts, rule: Rule) -> str:
         if reason:
             return f"{label}: " + _("not sent: %(why)s") % {"why": reason}
     conversation = facts.conversation
-    values = canned.values_for(conversation, conversation.assignee)
     if action["type"] == "reply":
         reply_id = action.get("canned_reply_id")
         reply = (

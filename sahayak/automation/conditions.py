@@ -444,14 +444,16 @@ def _shown(seen: Any) -> Any:
     return seen
 
 
-def uses(conditions: dict[str, Any], name: str) -> bool:
-    """Whether any condition reads ``name`` (to preload it for many conversations)."""
+def fields_used(conditions: dict[str, Any]) -> set[str]:
+    """The fields the conditions read, at any depth (to preload them for many
+    conversations)."""
+    found: set[str] = set()
     for item in conditions.get("items") or []:
-        if "items" in item and uses(item, name):
-            return True
-        if item.get("field") == name:
-            return True
-    return False
+        if "items" in item:
+            found |= fields_used(item)
+        else:
+            found.add(str(item.get("field", "")))
+    return found
 
 
 def sql_filter(conditions: dict[str, Any]) -> Q:

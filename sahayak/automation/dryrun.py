@@ -13,7 +13,7 @@ from django.utils import timezone
 from sahayak.conversations.models import Conversation
 from sahayak.conversations.services import tags_by_conversation
 
-from . import actions, conditions
+from . import actions, canned, conditions
 from .conditions import Facts
 from .models import Rule, Trigger
 from .triggers import ANCHOR_COLUMNS, Anchor
@@ -51,6 +51,9 @@ def dry_run(rule: Rule, sample: int = SAMPLE) -> list[DryRow]:
             due_at = moment + timedelta(minutes=rule.delay_minutes) if moment else None
             matched = due_at is not None
         matched = matched and conditions.evaluate(rule.conditions, facts, trace)
-        would = [actions.preview(a, facts, rule) for a in rule.actions] if matched else []
+        would = []
+        if matched:
+            values = canned.values_for(conversation, conversation.assignee)
+            would = [actions.preview(a, facts, values) for a in rule.actions]
         result.append(DryRow(conversation, matched, trace, would, due_at))
     return result

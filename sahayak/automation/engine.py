@@ -185,11 +185,5 @@ def prune_runs(now: datetime | None = None, batch: int = PRUNE_BATCH) -> int:
     return len(old)
 
 
-def evaluate_only(rule: Rule, facts: Facts) -> tuple[bool, list[dict[str, Any]]]:
-    """Whether the rule's conditions hold, and the trace (no change is made)."""
-    trace: list[dict[str, Any]] = []
-    return conditions.evaluate(rule.conditions, facts, trace), trace
-
-
 def connect() -> None:
     conversation_event.connect(on_event, dispatch_uid="automation-rules")

@@ -70,14 +70,11 @@ def _one_batch(rule_id: int, now: datetime, batch: int) -> tuple[int, bool]:
             return 0, False
         column = ANCHOR_COLUMNS[Anchor(rule.anchor)]
         cutoff = now - timedelta(minutes=rule.delay_minutes)
-        rows = list(_due(rule, column, cutoff)[:batch])
+        used = conditions.fields_used(rule.conditions)
+        rows = list(_due(rule, column, cutoff, used)[:batch])
         if not rows:
             return 0, False
-        tags = (
-            tags_by_conversation([c.pk for c in rows])
-            if conditions.uses(rule.conditions, "tags")
-            else None
-        )
+        tags = tags_by_conversation([c.pk for c in rows]) if "tags" in used else None
         made = 0
         for conversation in rows:
             facts = Facts(
@@ -99,7 +96,7 @@ def _one_batch(rule_id: int, now: datetime, batch: int) -> tuple[int, bool]:
         return made, len(rows) == batch
 
 
-def _due(rule: Rule, column: str, cutoff: datetime) -> Any:
+def _due(rule: Rule, column: str, cutoff: datetime, used: set[str]) -> Any:
     rows = Conversation.objects.filter(
         conditions.sql_filter(rule.conditions),
         **{f"{column}__lte": cutoff},
@@ -110,22 +107,9 @@ def _due(rule: Rule, column: str, cutoff: datetime) -> Any:
         rows = rows.filter(**{f"{column}__gte": rule.swept_until}).filter(
             Q(**{f"{column}__gt": rule.swept_until}) | Q(id__gt=rule.swept_id)
         )
-    related = [
-        name
-        for name, used in (
-            ("contact", _uses_prefix(rule.conditions, ("customer.", "organization"))),
-            ("inbox", conditions.uses(rule.conditions, "inbox_setting")),
-        )
-        if used
-    ]
+    related = []
+    if any(name.startswith(("customer.", "organization")) for name in used):
+        related.append("contact")
+    if "inbox_setting" in used:
+        related.append("inbox")
     return rows.select_related(*related).order_by(column, "id")
-
-
-def _uses_prefix(tree: dict[str, Any], prefixes: tuple[str, ...]) -> bool:
-    for item in tree.get("items") or []:
-        if "items" in item:
-            if _uses_prefix(item, prefixes):
-                return True
-        elif str(item.get("field", "")).startswith(prefixes):
-            return True
-    return False

@@ -9,6 +9,21 @@ from typing import Any
 from .models import Inbox
 
 
+def doubtful_sender(metadata: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Why nothing should answer a stored message on its own, as its channel marked it in
+    its metadata section: ``("automated", why)`` (an auto-reply, bulk mail, a
+    mailer-daemon...), ``("unverified", "")`` (the sender's address failed its checks), or
+    None when a person wrote it."""
+    for section in (metadata or {}).values():
+        if not isinstance(section, dict):
+            continue
+        if section.get("automated"):
+            return "automated", str(section["automated"])
+        if section.get("unverified_sender"):
+            return "unverified", ""
+    return None
+
+
 @dataclass(frozen=True)
 class InboundAttachment:
     filename: str

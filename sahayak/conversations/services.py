@@ -175,10 +175,11 @@ def set_status(*, conversation: Conversation, status: str, actor: User | None) -
     old = conversation.status
     if old == status:
         return
+    now = timezone.now()
     conversation.status = status
-    conversation.status_changed_at = timezone.now()
+    conversation.status_changed_at = now
     if status == Status.SOLVED:
-        conversation.solved_at = timezone.now()
+        conversation.solved_at = now
         conversation.waiting_since = None
     elif status == Status.SPAM:
         conversation.waiting_since = None  # set aside: nobody is waiting for an answer

@@ -51,10 +51,6 @@ HUMAN = {
 }  # fmt: skip
 
 
-def enabled(conversation: Conversation) -> bool:
-    return bool(conversation.inbox.config.get("answer_bot")) and can_answer(conversation)
-
-
 def can_answer(conversation: Conversation) -> bool:
     """Whether the bot can hold a conversation on this channel (a live, messaging one)."""
     try:

@@ -56,7 +56,7 @@ def notify_mentions(message: Message) -> list[User]:
         ignore_conflicts=True,
     )
     for user in users:
-        _push(user, conversation, message)
+        _push(user.pk, Kind.MENTION, conversation, message.author_user, message_id=message.pk)
     return users
 
 
@@ -64,17 +64,19 @@ def _any_of(names: list[str]) -> str:
     return "^(" + "|".join(re.escape(name) for name in names) + ")$"
 
 
-def _push(user: User, conversation: Conversation, message: Message) -> None:
-    author = message.author_user
+def _push(
+    user_id: int, kind: Kind, conversation: Conversation, actor: User | None, **extra: Any
+) -> None:
+    """The live toast for one agent (the bell, and the browser notification if wanted)."""
     group_send(
-        groups.user(user.pk),
+        groups.user(user_id),
         {
             "type": "notification",
-            "kind": Kind.MENTION.value,
+            "kind": kind.value,
             "conversation_id": conversation.pk,
-            "message_id": message.pk,
-            "actor": str(author) if author else "",
+            "actor": str(actor) if actor else "",
             "subject": conversation.subject,
+            **extra,
         },
     )
 
@@ -100,17 +102,7 @@ def notify_assignee(event: DomainEvent) -> User | None:
     Notification.objects.create(
         recipient=recipient, actor=event.actor, kind=kind, conversation=conversation
     )
-    group_send(
-        groups.user(recipient.pk),
-        {
-            "type": "notification",
-            "kind": kind.value,
-            "conversation_id": conversation.pk,
-            "actor": str(event.actor) if event.actor else "",
-            "subject": conversation.subject,
-            "metric": event.data.get("metric", ""),
-        },
-    )
+    _push(recipient.pk, kind, conversation, event.actor, metric=event.data.get("metric", ""))
     return recipient
 
 
@@ -126,17 +118,7 @@ def notify_users(
         ]
     )
     for user in told:
-        group_send(
-            groups.user(user.pk),
-            {
-                "type": "notification",
-                "kind": kind.value,
-                "conversation_id": conversation.pk,
-                "actor": "",
-                "subject": conversation.subject,
-                "note": note[:300],
-            },
-        )
+        _push(user.pk, kind, conversation, None, note=note[:300])
     return told
 
 

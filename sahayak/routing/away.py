@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sahayak.conversations.inbound import doubtful_sender
 from sahayak.conversations.models import Conversation, Message, Status
 from sahayak.conversations.services import send_automatic
 from sahayak.language.romanise import in_customer_script
@@ -37,13 +38,6 @@ def calendar_of(conversation: Conversation) -> Calendar | None:
             team_id=conversation.team_id, calendar__isnull=False
         ).first()
     return policy.calendar if policy else None
-
-
-def _untrusted(message: Message) -> bool:
-    return any(
-        isinstance(section, dict) and (section.get("automated") or section.get("unverified_sender"))
-        for section in (message.metadata or {}).values()
-    )
 
 
 def _zone(name: str, fallback: str) -> ZoneInfo:
@@ -87,7 +81,7 @@ def reply_if_closed(
 ) -> Message | None:
     """Send the out-of-office reply if the team is closed now; the reply, or None."""
     now = now or timezone.now()
-    if conversation.status == Status.SPAM or _untrusted(message):
+    if conversation.status == Status.SPAM or doubtful_sender(message.metadata):
         return None
     calendar = calendar_of(conversation)
     if calendar is None or not calendar.away_reply:
