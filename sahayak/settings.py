@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "sahayak.connectors.api",
     "sahayak.connectors.portal",
     "sahayak.connectors.chat",
+    "sahayak.connectors.messaging",
+    "sahayak.connectors.whatsapp",
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
@@ -389,6 +391,20 @@ SAHAYAK_SMTP_HOSTNAME = os.environ.get("SAHAYAK_SMTP_HOSTNAME", "localhost")
 SAHAYAK_SMTP_TIMEOUT = float(os.environ.get("SAHAYAK_SMTP_TIMEOUT", "30"))
 # Seconds between IMAP polls where the server offers no IDLE (and IDLE's longest wait).
 SAHAYAK_IMAP_INTERVAL = env_int("SAHAYAK_IMAP_INTERVAL", 60)
+
+# --- Messaging providers -------------------------------------------------------------------
+# Base addresses of the providers' APIs (point them at a local stand-in for tests or a
+# proxy; each inbox's credentials are set on the workspace's Channels page).
+SAHAYAK_GRAPH_API_URL = os.environ.get(
+    "SAHAYAK_GRAPH_API_URL", "https://graph.facebook.com/v21.0"
+)
+SAHAYAK_TWILIO_API_URL = os.environ.get("SAHAYAK_TWILIO_API_URL", "https://api.twilio.com")
+SAHAYAK_TELEGRAM_API_URL = os.environ.get("SAHAYAK_TELEGRAM_API_URL", "https://api.telegram.org")
+# Largest file fetched from a provider or sent to one (WhatsApp allows 100 MB documents;
+# the attachment limit above applies too).
+SAHAYAK_PROVIDER_MEDIA_BYTES = env_int("SAHAYAK_PROVIDER_MEDIA_BYTES", 16 * 1024 * 1024)
+# Seconds a Telegram long poll (getUpdates) waits for news.
+SAHAYAK_TELEGRAM_POLL_SECONDS = env_int("SAHAYAK_TELEGRAM_POLL_SECONDS", 25)
 
 # --- Knowledge base and help center -------------------------------------------------------
 # Languages articles can be written in, and the one shown when a translation is missing.

@@ -23,11 +23,18 @@ urlpatterns = [
     path("robots.txt", help_views.robots_txt),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
-    # Each channel's workspace pages (e.g. /settings/mailboxes/).
+    # Each channel's workspace pages (e.g. /settings/mailboxes/; channels that share a
+    # page name it once each) and its providers' webhooks (/hooks/whatsapp/...).
     *[
-        path(channel.workspace_urls[0], include(channel.workspace_urls[1]))
+        path(prefix, include(module))
+        for prefix, module in dict.fromkeys(
+            channel.workspace_urls for channel in channels.channels() if channel.workspace_urls
+        )
+    ],
+    *[
+        path(f"hooks/{channel.webhook_urls[0]}", include(channel.webhook_urls[1]))
         for channel in channels.channels()
-        if channel.workspace_urls
+        if channel.webhook_urls
     ],
     path("", include("sahayak.web.urls")),
 ]

@@ -59,9 +59,11 @@ api.add_router("/macros", macros.router)
 api.add_router("/rules", rules.router)
 api.add_router("/conversations", rules.runs_router)
 # Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
-for _channel in channels.channels():
-    for _prefix, _router in _channel.api_routers:
-        api.add_router(f"/{_prefix}", import_string(_router))
+# Channels that share endpoints (the messaging channels' /channels) name them once each.
+for _prefix, _router in dict.fromkeys(
+    route for _channel in channels.channels() for route in _channel.api_routers
+):
+    api.add_router(f"/{_prefix}", import_string(_router))
 
 
 @api.exception_handler(ValidationError)

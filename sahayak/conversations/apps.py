@@ -13,7 +13,7 @@ class ConversationsConfig(AppConfig):
         from sahayak.contacts.services import contact_records_moved, contact_split
 
         from . import periodic
-        from .delivery import requeue_due
+        from .delivery import forget_early_reports, requeue_due
         from .services import wake_due
 
         contact_records_moved.connect(_contact_changed, dispatch_uid="conversations-contact")
@@ -21,6 +21,7 @@ class ConversationsConfig(AppConfig):
         # Deliveries whose task was lost (a worker killed mid-send, a queue wiped).
         periodic.register("requeue-deliveries", requeue_due, every_seconds=30)
         periodic.register("wake-snoozed", wake_due, every_seconds=30)
+        periodic.register("forget-early-reports", forget_early_reports, every_seconds=3600)
 
 
 def _contact_changed(

@@ -23,10 +23,15 @@ from django.utils.module_loading import import_string
 class DeliveryError(Exception):
     """Sending failed. ``permanent`` tells the caller whether a retry can help."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        # Seconds the far end asked us to wait (an HTTP Retry-After): the next attempt is
+        # not made sooner, whatever the backoff would say.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,13 @@ class OutboundMessage:
     recipient_name: str = ""
     # Set for messages the system sent on its own ("auto_reply"): never answered by robots.
     automatic: str = ""
+    # An approved message template instead of free text (channels with a reply window):
+    # {"name", "language", "params": {"header": [...], "body": [...], "buttons": [...]}}.
+    template: dict[str, Any] = field(default_factory=dict)
+    # The provider's id of the customer's message this one answers (a quoted reply).
+    reply_to_external_id: str = ""
+    # The inbox whose settings ``inbox_config`` holds (0: none).
+    inbox_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,12 @@ class Channel:
     workspace_urls: tuple[str, str] | None = None
     settings_url: str = ""
     settings_label: str | Promise = ""
+    # (prefix, dotted path of a urls module with an app_name): the provider's webhooks,
+    # mounted at /hooks/<prefix> (no session, no CSRF: each view checks a signature).
+    webhook_urls: tuple[str, str] | None = None
+    # Dotted path of a {provider error code: lazy text} mapping: what a failure means, in
+    # the agent's language, shown beside the provider's own words.
+    error_texts: str = ""
     # The Django app that registered it (a channel of an uninstalled app is not listed).
     app: str = ""
 
@@ -165,6 +183,16 @@ def label(kind: str) -> str:
     """The channel's name in the active language (the raw kind for an unknown one)."""
     channel = _registry.get(kind)
     return str(channel.label) if channel else kind
+
+
+def explain_error(kind: str, code: str) -> str:
+    """The channel's explanation of a provider error code, in the active language."""
+    channel = _registry.get(kind)
+    if channel is None or not channel.error_texts or not code:
+        return ""
+    texts = import_string(channel.error_texts)
+    found = texts.get(str(code))
+    return str(found) if found else ""
 
 
 def icon(kind: str) -> str:

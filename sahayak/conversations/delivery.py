@@ -21,7 +21,15 @@ from django_tasks import task
 
 from .channels import DeliveryError, OutboundMessage, UnknownChannel, get_adapter
 from .events import EventKind, record
-from .models import Conversation, DeliveryStatus, Direction, Inbox, Message, Status
+from .models import (
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    EarlyReport,
+    Inbox,
+    Message,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +92,7 @@ def deliver(message_id: int) -> str:
     except UnknownChannel:
         return _fail(message, f"no adapter for channel {message.channel!r}", permanent=True)
     except DeliveryError as exc:
-        return _fail(message, exc.message, permanent=exc.permanent)
+        return _fail(message, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
     except Exception as exc:  # an adapter bug must not lose the message: retry, record it
         logger.exception("delivery of message %s crashed", message_id)
         return _fail(message, f"{type(exc).__name__}: {exc}", permanent=False)
@@ -105,6 +113,8 @@ def deliver(message_id: int) -> str:
             ]
         )
         conversation = _answered(message)
+        if message.external_id:
+            _apply_early_reports(message)
         record(
             EventKind.REPLY_SENT,
             conversation,
@@ -166,7 +176,9 @@ def _answered(message: Message) -> Conversation:
     return conversation
 
 
-def _fail(message: Message, reason: str, *, permanent: bool) -> str:
+def _fail(
+    message: Message, reason: str, *, permanent: bool, retry_after: float | None = None
+) -> str:
     exhausted = message.delivery_attempts >= settings.SAHAYAK_DELIVERY_MAX_ATTEMPTS
     with transaction.atomic():
         if permanent or exhausted:
@@ -174,7 +186,10 @@ def _fail(message: Message, reason: str, *, permanent: bool) -> str:
             message.next_attempt_at = None
         else:
             message.delivery_status = DeliveryStatus.RETRYING
-            message.next_attempt_at = timezone.now() + backoff(message.delivery_attempts)
+            wait = backoff(message.delivery_attempts)
+            if retry_after is not None:
+                wait = max(wait, timedelta(seconds=min(retry_after, 86400)))
+            message.next_attempt_at = timezone.now() + wait
         message.delivery_error = reason[:2000]
         message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
         if message.delivery_status == DeliveryStatus.FAILED:
@@ -230,11 +245,13 @@ def build_outbound(message: Message) -> OutboundMessage:
         for a in message.attachments.all()
     ]
     contact = conversation.contact
+    inbox = _inbox(message, conversation)
     return OutboundMessage(
         message_id=message.pk,
         conversation_id=conversation.pk,
         channel=message.channel,
-        inbox_config=_inbox_config(message, conversation),
+        inbox_id=inbox.pk if inbox else 0,
+        inbox_config=inbox.config if inbox else {},
         text=message.text,
         html=message.html,
         subject=str(message.metadata.get("subject") or conversation.subject),
@@ -250,21 +267,30 @@ def build_outbound(message: Message) -> OutboundMessage:
         locale=contact.locale or conversation.language,
         recipient_name=contact.name,
         automatic=str(message.metadata.get("automatic", "")),
+        template=dict(message.metadata.get("template") or {}),
+        reply_to_external_id=_answered_external_id(message),
     )
 
 
-def _inbox_config(message: Message, conversation: Any) -> dict[str, Any]:
-    """The conversation's inbox, or for a reply switched to another channel, that channel's."""
-    if message.channel == conversation.channel:
-        config: dict[str, Any] = conversation.inbox.config
-        return config
-    other = (
-        Inbox.objects.filter(channel=message.channel, is_active=True)
-        .order_by("id")
-        .values_list("config", flat=True)
+def _answered_external_id(message: Message) -> str:
+    """The provider's id of the customer message this reply quotes, if it quotes one."""
+    quoted = message.metadata.get("reply_to")
+    if not quoted:
+        return ""
+    found = (
+        Message.objects.filter(pk=quoted, conversation_id=message.conversation_id)
+        .values_list("external_id", flat=True)
         .first()
     )
-    return other or {}
+    return found or ""
+
+
+def _inbox(message: Message, conversation: Any) -> Inbox | None:
+    """The conversation's inbox, or for a reply switched to another channel, that channel's."""
+    if message.channel == conversation.channel:
+        own: Inbox = conversation.inbox
+        return own
+    return Inbox.objects.filter(channel=message.channel, is_active=True).order_by("id").first()
 
 
 def requeue_due(limit: int = 500) -> int:
@@ -326,3 +352,106 @@ def record_delivery_report(
             reason=reason[:500],
         )
     return message
+
+
+# --- statuses the provider reports later (delivered, read, failed) --------------------------
+
+# How far along a sent message is. A report never moves a message back: "delivered"
+# arriving after "read" (providers do not promise order) changes nothing.
+_REACHES: dict[str, tuple[str, ...]] = {
+    DeliveryStatus.SENT: (*DUE, DeliveryStatus.SENDING),
+    DeliveryStatus.DELIVERED: (*DUE, DeliveryStatus.SENDING, DeliveryStatus.SENT),
+    DeliveryStatus.READ: (
+        *DUE,
+        DeliveryStatus.SENDING,
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+    ),
+    # A message the customer has read did arrive, whatever a late failure says.
+    DeliveryStatus.FAILED: (DeliveryStatus.SENT, DeliveryStatus.DELIVERED),
+}
+EARLY_REPORT_HOURS = 24
+
+
+def advance_status(
+    *,
+    channel: str,
+    external_id: str,
+    status: str,
+    reason: str = "",
+    code: str = "",
+) -> Message | None:
+    """A provider's status report (sent, delivered, read, failed) about a message we sent.
+
+    Applied only if it moves the message forward. A report about an id we do not know yet
+    (the provider reported before our send call returned) is kept and applied when the
+    send records the id. Returns the message if it changed."""
+    if status not in _REACHES or not external_id:
+        return None
+    external_id = external_id[:255]
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, external_id=external_id, direction=Direction.OUTBOUND)
+            .select_related("conversation")
+            .first()
+        )
+        if message is None:
+            EarlyReport.objects.create(
+                channel=channel,
+                external_id=external_id,
+                status=status,
+                reason=reason[:2000],
+                code=code[:40],
+            )
+            return None
+        return _advance(message, status, reason, code)
+
+
+def _advance(message: Message, status: str, reason: str, code: str) -> Message | None:
+    old = message.delivery_status
+    if old not in _REACHES[status]:
+        return None
+    message.delivery_status = status
+    fields = ["delivery_status"]
+    if status == DeliveryStatus.FAILED:
+        message.delivery_error = reason[:2000]
+        message.next_attempt_at = None
+        if code:
+            message.metadata = {**message.metadata, "provider_error": {"code": code}}
+            fields.append("metadata")
+        fields += ["delivery_error", "next_attempt_at"]
+    message.save(update_fields=fields)
+    if status == DeliveryStatus.FAILED:
+        _mark_failed(message, reason, old=old)
+    else:
+        record(
+            EventKind.DELIVERY_STATUS,
+            message.conversation,
+            old=old,
+            new=status,
+            message=message,
+            persist=False,
+        )
+    return message
+
+
+def _apply_early_reports(message: Message) -> None:
+    """Reports that arrived before the send recorded the provider's id, in rank order."""
+    early = list(
+        EarlyReport.objects.filter(channel=message.channel, external_id=message.external_id)
+    )
+    if not early:
+        return
+    rank = list(_REACHES)
+    for report in sorted(early, key=lambda r: rank.index(r.status)):
+        _advance(message, report.status, report.reason, report.code)
+    EarlyReport.objects.filter(pk__in=[r.pk for r in early]).delete()
+
+
+def forget_early_reports() -> int:
+    """Reports about messages that never turned out to be ours (sent from the provider's
+    own app, or by another system on the same number) are dropped after a day."""
+    cutoff = timezone.now() - timedelta(hours=EARLY_REPORT_HOURS)
+    deleted, _ = EarlyReport.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,5 +1,5 @@
 """An inbox's settings with its secrets sealed: mail server passwords, webhook and chat
-identity secrets are encrypted in the database (sahayak.crypto) and plain only in memory."""
+identity secrets, messaging providers' tokens are encrypted in the database (sahayak.crypto) and plain only in memory."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     ("imap", "password"),
     ("webhook_secret",),
     ("secret",),
+    # Messaging providers' credentials (WhatsApp, Messenger, SMS, Telegram).
+    ("access_token",),
+    ("app_secret",),
+    ("auth_token",),
+    ("bot_token",),
 )
 MASK = "••••••••"
 logger = logging.getLogger(__name__)

@@ -224,6 +224,21 @@ class Message(models.Model):
         return f"{self.get_direction_display()} #{self.pk}"
 
 
+class EarlyReport(models.Model):
+    """A provider's status report that arrived before the send call that it is about had
+    returned the provider's message id; applied when the id is recorded."""
+
+    channel = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=12)
+    reason = models.TextField(blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "external_id"], name="early_report_key")]
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
 

@@ -50,11 +50,15 @@ def reply(
     html: str = "",
     note: bool = False,
     channel: str | None = None,
+    template: dict[str, Any] | None = None,
+    reply_to: int | None = None,
 ) -> Message:
     """An agent's answer (delivered in the background) or an internal note (never sent).
 
     A reply goes out only on a channel the customer can be reached on (``reply_channels``);
     it answers the customer (first response, waiting clock) only once it has been sent.
+    On a channel with a reply window, free text goes out only while the window is open;
+    after it only an approved ``template`` (its rendered text is ``text``).
     """
     from .delivery import schedule_delivery
 
@@ -63,6 +67,20 @@ def reply(
         raise ConversationError(_("A reply needs some text."))
     # A note is never sent, so it stays on the conversation's channel.
     channel = conversation.channel if note else check_reply_channel(conversation, channel)
+    metadata: dict[str, Any] = {}
+    if not note:
+        if template:
+            metadata["template"] = template
+        elif window_closed(conversation, channel):
+            raise ConversationError(
+                _(
+                    "More than %(h)d hours have passed since the customer last wrote on "
+                    "%(c)s: only an approved template can be sent now."
+                )
+                % {"h": reply_window(channel) or 0, "c": channels.label(channel)}
+            )
+        if reply_to:
+            metadata["reply_to"] = reply_to
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.NOTE if note else Direction.OUTBOUND,
@@ -72,6 +90,7 @@ def reply(
         html=sanitize_html(html),
         delivery_status=DeliveryStatus.NONE if note else DeliveryStatus.PENDING,
         next_attempt_at=None if note else timezone.now(),
+        metadata=metadata,
     )
     if not note:
         schedule_delivery(message)
@@ -471,6 +490,43 @@ def reply_channels(
     )
     own = [conversation.channel] if channels.is_known(conversation.channel) else []
     return [*own, *[kind for kind in others if kind in active]]
+
+
+def reply_window(channel: str) -> int | None:
+    """Hours a free-text reply may follow the customer's last message on ``channel``."""
+    try:
+        capabilities = channels.get_channel(channel).capabilities
+    except channels.UnknownChannel:
+        return None
+    return capabilities.reply_window_hours if capabilities.templates_outside_window else None
+
+
+def window_closes_at(conversation: Conversation, channel: str) -> datetime | None:
+    """When free text stops being allowed on ``channel`` for this customer (None: the
+    channel has no window). The window runs from the customer's last message on that
+    channel, in any of their conversations (providers count per customer, not per
+    ticket); a customer who never wrote there has a window that is already closed."""
+    hours = reply_window(channel)
+    if hours is None:
+        return None
+    last = (
+        Message.objects.filter(
+            author_contact_id=conversation.contact_id,
+            channel=channel,
+            direction=Direction.INBOUND,
+        )
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return timezone.now() - timedelta(seconds=1)
+    return last + timedelta(hours=hours)
+
+
+def window_closed(conversation: Conversation, channel: str) -> bool:
+    closes = window_closes_at(conversation, channel)
+    return closes is not None and closes <= timezone.now()
 
 
 def check_reply_channel(conversation: Conversation, channel: str | None) -> str:

@@ -25,8 +25,9 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
 
 def _channel_settings() -> list[tuple[str, str, str]]:
     """(label, address, url name) of each channel's settings page, for the managers' menu."""
-    return [
-        (str(channel.settings_label), reverse(channel.settings_url), channel.settings_url)
+    pages = {
+        channel.settings_url: str(channel.settings_label)
         for channel in channels.channels()
         if channel.settings_url
-    ]
+    }
+    return [(label, reverse(name), name) for name, label in pages.items()]

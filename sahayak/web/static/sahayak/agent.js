@@ -387,3 +387,15 @@ document.addEventListener("click", function (event) {
     close();
   });
 })();
+
+// Copy buttons (a webhook address to paste at a provider): the text goes to the
+// clipboard and the button says so for a moment.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  var label = button.textContent;
+  navigator.clipboard.writeText(button.dataset.copy).then(function () {
+    button.textContent = document.body.dataset.i18nCopied || "✓";
+    setTimeout(function () { button.textContent = label; }, 1500);
+  });
+});

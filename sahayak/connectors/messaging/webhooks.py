@@ -1,0 +1,116 @@
+"""What every provider webhook does once its signature has been checked: store each
+message through the one pipeline (once, however often the provider redelivers), apply
+each status report, and only then let the view answer 2xx.
+
+A message the pipeline refuses for good (empty, too large) is logged on the health line
+and skipped: the provider would otherwise redeliver it forever and hold up the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from sahayak.contacts.models import Identity
+from sahayak.contacts.services import add_identity
+from sahayak.conversations.delivery import advance_status
+from sahayak.conversations.inbound import InboundMessage, InboundRejected
+from sahayak.conversations.models import Inbox
+from sahayak.conversations.pipeline import receive
+
+from . import health
+
+logger = logging.getLogger(__name__)
+
+# Identity kinds that are phone numbers in E.164: the same number on SMS and on WhatsApp
+# is the same person.
+PHONE_KINDS = ("phone", "whatsapp")
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The provider's word on a message we sent: sent, delivered, read or failed."""
+
+    external_id: str
+    status: str
+    reason: str = ""
+    code: str = ""
+
+
+class PayloadError(ValueError):
+    """The body is not the provider's webhook payload (answered 400, nothing stored)."""
+
+
+def dicts(value: Any, *, required: bool = False) -> list[dict[str, Any]]:
+    """The objects of a JSON list; anything else in it is skipped. A ``required`` list
+    that is not a list at all makes the payload unreadable."""
+    if not isinstance(value, list):
+        if required or value not in (None, ""):
+            raise PayloadError("expected a list")
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one in its place."""
+    return value if isinstance(value, dict) else {}
+
+
+def inbox_for(kind: str, public_key: str) -> Inbox:
+    inbox = (
+        Inbox.objects.filter(channel=kind, public_key=public_key, is_active=True)
+        .select_related("team")
+        .first()
+    )
+    if inbox is None:
+        raise Http404(_("No such channel."))
+    return inbox
+
+
+def same_number(kind: str, number: str) -> None:
+    """A number first seen on this channel that a contact already has on another phone
+    channel becomes that contact's identity here too (one customer across SMS and
+    WhatsApp). ``number`` is in E.164."""
+    if kind not in PHONE_KINDS:
+        return
+    if Identity.objects.filter(kind=kind, address=number).exists():
+        return
+    other = (
+        Identity.objects.filter(kind__in=PHONE_KINDS, address=number)
+        .exclude(kind=kind)
+        .select_related("contact")
+        .order_by("id")
+        .first()
+    )
+    if other is not None:
+        add_identity(contact=other.contact, kind=kind, address=number)
+
+
+def store(inbox: Inbox, items: Iterable[InboundMessage | StatusReport]) -> int:
+    """Store the messages and apply the reports; returns how many messages were new."""
+    new = 0
+    for item in items:
+        if isinstance(item, StatusReport):
+            advance_status(
+                channel=inbox.channel,
+                external_id=item.external_id,
+                status=item.status,
+                reason=item.reason,
+                code=item.code,
+            )
+            continue
+        try:
+            same_number(item.sender_kind, item.sender_address)
+            result = receive(item)
+        except InboundRejected as exc:
+            logger.warning("%s message %s refused: %s", inbox.channel, item.external_id, exc)
+            health.went_wrong(inbox.pk, str(exc))
+            continue
+        new += 0 if result.duplicate else 1
+    health.heard_from(inbox)
+    return new
