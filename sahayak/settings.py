@@ -395,9 +395,7 @@ SAHAYAK_IMAP_INTERVAL = env_int("SAHAYAK_IMAP_INTERVAL", 60)
 # --- Messaging providers -------------------------------------------------------------------
 # Base addresses of the providers' APIs (point them at a local stand-in for tests or a
 # proxy; each inbox's credentials are set on the workspace's Channels page).
-SAHAYAK_GRAPH_API_URL = os.environ.get(
-    "SAHAYAK_GRAPH_API_URL", "https://graph.facebook.com/v21.0"
-)
+SAHAYAK_GRAPH_API_URL = os.environ.get("SAHAYAK_GRAPH_API_URL", "https://graph.facebook.com/v21.0")
 SAHAYAK_TWILIO_API_URL = os.environ.get("SAHAYAK_TWILIO_API_URL", "https://api.twilio.com")
 SAHAYAK_TELEGRAM_API_URL = os.environ.get("SAHAYAK_TELEGRAM_API_URL", "https://api.telegram.org")
 # Largest file fetched from a provider or sent to one (WhatsApp allows 100 MB documents;

@@ -23,9 +23,7 @@ from django.utils.module_loading import import_string
 class DeliveryError(Exception):
     """Sending failed. ``permanent`` tells the caller whether a retry can help."""
 
-    def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
-    ):
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.message = message
         self.permanent = permanent

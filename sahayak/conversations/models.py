@@ -238,6 +238,9 @@ class EarlyReport(models.Model):
     class Meta:
         indexes = [models.Index(fields=["channel", "external_id"], name="early_report_key")]
 
+    def __str__(self) -> str:
+        return f"{self.status} report for {self.channel} {self.external_id}"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"

@@ -27,27 +27,28 @@ class ChannelForm(forms.Form):
         secrets_set = secrets_set or set()
         for field in setup.fields:
             help_text = str(field.help)
+            label = str(field.label)
             if field.type == "bool":
                 self.fields[field.name] = forms.BooleanField(
-                    label=field.label, required=False, help_text=help_text
+                    label=label, required=False, help_text=help_text
                 )
             elif field.type == "choice":
                 self.fields[field.name] = forms.ChoiceField(
-                    label=field.label, choices=field.choices, help_text=help_text
+                    label=label, choices=field.choices, help_text=help_text
                 )
             elif field.secret:
                 # Write-only: never sent back to the browser; empty keeps the stored one.
                 if field.name in secrets_set:
                     help_text = f"{help_text} {_('Set; leave empty to keep it.')}".strip()
                 self.fields[field.name] = forms.CharField(
-                    label=field.label,
+                    label=label,
                     required=field.required and field.name not in secrets_set,
                     help_text=help_text,
                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                 )
             else:
                 self.fields[field.name] = forms.CharField(
-                    label=field.label,
+                    label=label,
                     required=field.required and not field.generated,
                     help_text=help_text,
                     max_length=2000,

@@ -4,6 +4,8 @@ provider and each inbox's health line."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -71,7 +73,7 @@ def channel_edit(request: HttpRequest, kind: str, inbox_id: int | None = None) -
         raise PermissionDenied(str(exc)) from exc
     inbox = get_object_or_404(Inbox, pk=inbox_id, channel=kind) if inbox_id else None
     secrets_set = {f.name for f in setup.fields if f.secret and inbox and inbox.config.get(f.name)}
-    initial = {"is_active": True}
+    initial: dict[str, Any] = {"is_active": True}
     if inbox:
         initial = {"name": inbox.name, "team": inbox.team_id, "is_active": inbox.is_active}
         initial.update(
