@@ -23,10 +23,19 @@ from django.utils.module_loading import import_string
 class DeliveryError(Exception):
     """Sending failed. ``permanent`` tells the caller whether a retry can help."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        code: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        # The provider's own error code, if it gave one (explained to agents).
+        self.code = code
         # Seconds the far end asked us to wait (an HTTP Retry-After): the next attempt is
         # not made sooner, whatever the backoff would say.
         self.retry_after = retry_after
@@ -96,6 +105,8 @@ class Capabilities:
     max_attachment_bytes: int = 0
     # Sahayak can write first (a new conversation started by an agent or a rule).
     outbound_start: bool = False
+    # Text is billed and split in segments (SMS): the reply box counts them.
+    segmented: bool = False
 
 
 # 24x24 outline path of a channel without an icon of its own.
@@ -127,6 +138,9 @@ class Channel:
     # Dotted path of a {provider error code: lazy text} mapping: what a failure means, in
     # the agent's language, shown beside the provider's own words.
     error_texts: str = ""
+    # URL name (one argument: the conversation id) of the reply box's template picker, for
+    # a channel with templates (shown when the reply window has closed).
+    templates_url: str = ""
     # The Django app that registered it (a channel of an uninstalled app is not listed).
     app: str = ""
 

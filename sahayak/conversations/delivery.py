@@ -92,7 +92,13 @@ def deliver(message_id: int) -> str:
     except UnknownChannel:
         return _fail(message, f"no adapter for channel {message.channel!r}", permanent=True)
     except DeliveryError as exc:
-        return _fail(message, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
+        return _fail(
+            message,
+            exc.message,
+            permanent=exc.permanent,
+            retry_after=exc.retry_after,
+            code=exc.code,
+        )
     except Exception as exc:  # an adapter bug must not lose the message: retry, record it
         logger.exception("delivery of message %s crashed", message_id)
         return _fail(message, f"{type(exc).__name__}: {exc}", permanent=False)
@@ -177,7 +183,12 @@ def _answered(message: Message) -> Conversation:
 
 
 def _fail(
-    message: Message, reason: str, *, permanent: bool, retry_after: float | None = None
+    message: Message,
+    reason: str,
+    *,
+    permanent: bool,
+    retry_after: float | None = None,
+    code: str = "",
 ) -> str:
     exhausted = message.delivery_attempts >= settings.SAHAYAK_DELIVERY_MAX_ATTEMPTS
     with transaction.atomic():
@@ -191,7 +202,11 @@ def _fail(
                 wait = max(wait, timedelta(seconds=min(retry_after, 86400)))
             message.next_attempt_at = timezone.now() + wait
         message.delivery_error = reason[:2000]
-        message.save(update_fields=["delivery_status", "delivery_error", "next_attempt_at"])
+        fields = ["delivery_status", "delivery_error", "next_attempt_at"]
+        if code or "provider_error" in message.metadata:
+            message.metadata = {**message.metadata, "provider_error": {"code": code[:40]}}
+            fields.append("metadata")
+        message.save(update_fields=fields)
         if message.delivery_status == DeliveryStatus.FAILED:
             _mark_failed(message, reason)
         else:

@@ -42,8 +42,7 @@ class ProviderFailure(DeliveryError):
         code: str = "",
         status: int = 0,
     ):
-        super().__init__(message, permanent=permanent, retry_after=retry_after)
-        self.code = code
+        super().__init__(message, permanent=permanent, retry_after=retry_after, code=code)
         self.status = status
 
 

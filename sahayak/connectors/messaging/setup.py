@@ -57,6 +57,32 @@ class Setup:
     clean: str = ""
     # Dotted path of ``after_save(inbox)`` (register a webhook, sync templates), optional.
     after_save: str = ""
+    # Dotted path of a module with ``offered(conversation) -> list[Offer]`` and
+    # ``send(conversation=, author=, name=, values=) -> Message``: the channel's approved
+    # templates, for the reply box once the reply window has closed (optional).
+    templates: str = ""
+
+
+class TemplateProblem(ValueError):
+    """A template cannot be sent as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One variable of a template that the agent fills in."""
+
+    key: str  # the form field's name
+    context: str  # the text around it, shown as the field's label
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A template the agent may send now, in the language it would go out in."""
+
+    name: str
+    language: str
+    preview: str
+    slots: tuple[Slot, ...] = ()
 
 
 class SetupProblem(ValueError):

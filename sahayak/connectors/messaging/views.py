@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -16,12 +16,20 @@ from django.views.decorators.http import require_POST
 
 from sahayak.conversations import channels
 from sahayak.conversations.models import Inbox
-from sahayak.web.views.common import agent, login_required
+from sahayak.conversations.services import ConversationError
+from sahayak.web.views.common import (
+    agent,
+    conversation_for,
+    htmx_done,
+    htmx_failed,
+    login_required,
+)
 
 from .forms import ChannelForm
 from .models import ChannelHealth
 from .setup import (
     SetupProblem,
+    TemplateProblem,
     check_connection,
     get_setup,
     messaging_inboxes,
@@ -70,7 +78,7 @@ def channel_edit(request: HttpRequest, kind: str, inbox_id: int | None = None) -
     try:
         setup = get_setup(kind)
     except SetupProblem as exc:
-        raise PermissionDenied(str(exc)) from exc
+        raise Http404(str(exc)) from exc
     inbox = get_object_or_404(Inbox, pk=inbox_id, channel=kind) if inbox_id else None
     secrets_set = {f.name for f in setup.fields if f.secret and inbox and inbox.config.get(f.name)}
     initial: dict[str, Any] = {"is_active": True}
@@ -129,3 +137,41 @@ def channel_check(request: HttpRequest, inbox_id: int) -> HttpResponse:
             _("%(name)s: connected (%(found)s).") % {"name": inbox.name, "found": found or "ok"},
         )
     return redirect("messaging:channels")
+
+
+def _templates_of(kind: str) -> Any:
+    try:
+        setup = get_setup(kind)
+    except SetupProblem:
+        return None
+    return import_string(setup.templates) if setup.templates else None
+
+
+@login_required
+def template_picker(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The reply box's templates (once the reply window has closed), in the customer's
+    language, each with the variables to fill in."""
+    conversation = conversation_for(request, conversation_id)
+    module = _templates_of(conversation.channel)
+    offers = module.offered(conversation) if module else []
+    return render(request, "messaging/template_picker.html", {"c": conversation, "offers": offers})
+
+
+@login_required
+@require_POST
+def send_template(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    module = _templates_of(conversation.channel)
+    if module is None:
+        return htmx_failed(request, conversation, _("This channel has no templates."))
+    values = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "name")}
+    try:
+        module.send(
+            conversation=conversation,
+            author=agent(request),
+            name=request.POST.get("name", ""),
+            values=values,
+        )
+    except (TemplateProblem, ConversationError) as exc:
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:timeline")

@@ -37,6 +37,7 @@ class WhatsAppConfig(AppConfig):
                 settings_label=_("Channels"),
                 webhook_urls=("whatsapp/", "sahayak.connectors.whatsapp.urls"),
                 error_texts="sahayak.connectors.whatsapp.errors.TEXTS",
+                templates_url="messaging:templates",
                 app=self.name,
             )
         )
@@ -91,6 +92,7 @@ class WhatsAppConfig(AppConfig):
                     "subscribe to the messages field."
                 ),
                 after_save="sahayak.connectors.whatsapp.templates.sync_quietly",
+                templates="sahayak.connectors.whatsapp.templates",
             )
         )
         periodic.register("whatsapp-templates", sync_all, every_seconds=3600)

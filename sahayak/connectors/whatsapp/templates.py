@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahayak.connectors.messaging.providers import ProviderFailure
+from sahayak.connectors.messaging.setup import Offer, Slot, TemplateProblem
 from sahayak.conversations.models import Inbox
 
 from . import client
@@ -26,10 +26,7 @@ from .models import MessageTemplate
 logger = logging.getLogger(__name__)
 VARIABLE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 APPROVED = "APPROVED"
-
-
-class TemplateProblem(ValueError):
-    pass
+CHANNEL = "whatsapp"
 
 
 def sync(inbox: Inbox) -> int:
@@ -72,7 +69,7 @@ def sync_quietly(inbox: Inbox) -> None:
 
 def sync_all() -> int:
     total = 0
-    for inbox in Inbox.objects.filter(channel="whatsapp", is_active=True):
+    for inbox in Inbox.objects.filter(channel=CHANNEL, is_active=True):
         try:
             total += sync(inbox)
         except ProviderFailure as exc:
@@ -80,28 +77,20 @@ def sync_all() -> int:
     return total
 
 
-@dataclass(frozen=True)
-class Slot:
-    """One variable an agent fills in."""
-
-    part: str  # "header", "body" or "buttons"
-    index: str  # "1".. for header/body, the button's position for buttons
-    context: str  # the text around it, for the form's label
-
-
 def slots(template: MessageTemplate) -> list[Slot]:
+    """The variables to fill in, keyed ``<part>-<n>``: header-1, body-1..., buttons-<i>."""
     found: list[Slot] = []
     for component in template.components:
         kind = str(component.get("type", "")).upper()
         if kind in ("HEADER", "BODY") and component.get("format", "TEXT") == "TEXT":
             text = str(component.get("text") or "")
             for number in sorted({int(n) for n in VARIABLE.findall(text)}):
-                found.append(Slot(kind.lower(), str(number), text))
+                found.append(Slot(f"{kind.lower()}-{number}", text))
         elif kind == "BUTTONS":
             for position, button in enumerate(component.get("buttons") or []):
                 url = str(button.get("url") or "")
                 if button.get("type") == "URL" and VARIABLE.search(url):
-                    found.append(Slot("buttons", str(position), url))
+                    found.append(Slot(f"buttons-{position}", url))
     return found
 
 
@@ -111,14 +100,18 @@ def choose(inbox: Inbox, name: str, locale: str) -> MessageTemplate:
     approved = list(MessageTemplate.objects.filter(inbox=inbox, name=name, status=APPROVED))
     if not approved:
         raise TemplateProblem(_("There is no approved template %(n)s.") % {"n": name})
-    wanted = [locale, locale.split("-")[0].split("_")[0], str(inbox.config.get("language") or "en")]
-    for language in filter(None, wanted):
-        for template in approved:
-            if template.language.lower().replace("-", "_") == language.lower().replace("-", "_"):
-                return template
-        for template in approved:
-            if template.language.split("_")[0].lower() == language.lower():
-                return template
+    return _pick(approved, locale, str(inbox.config.get("language") or "en"))
+
+
+def _pick(approved: list[MessageTemplate], locale: str, fallback: str) -> MessageTemplate:
+    def norm(code: str) -> str:
+        return code.lower().replace("-", "_")
+
+    for language in filter(None, [locale, norm(locale).split("_")[0], fallback]):
+        exact = [t for t in approved if norm(t.language) == norm(language)]
+        base = [t for t in approved if norm(t.language).split("_")[0] == norm(language)]
+        if exact or base:
+            return (exact or base)[0]
     return approved[0]
 
 
@@ -127,15 +120,16 @@ def fill(template: MessageTemplate, values: dict[str, str]) -> dict[str, Any]:
     variable needs a value."""
     params: dict[str, Any] = {"header": [], "body": [], "buttons": {}}
     for slot in slots(template):
-        value = str(values.get(f"{slot.part}-{slot.index}", "")).strip()
+        value = str(values.get(slot.key, "")).strip()
         if not value:
             raise TemplateProblem(_("Every variable of the template needs a value."))
         if len(value) > 1024:
             raise TemplateProblem(_("A template variable is too long."))
-        if slot.part == "buttons":
-            params["buttons"][slot.index] = value
+        part, index = slot.key.split("-", 1)
+        if part == "buttons":
+            params["buttons"][index] = value
         else:
-            params[slot.part].append(value)
+            params[part].append(value)
     return params
 
 
@@ -184,18 +178,53 @@ def render(template: MessageTemplate, params: dict[str, Any]) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
-def send_template(*, conversation: Any, author: Any, name: str, values: dict[str, str]) -> Any:
+def _inbox(conversation: Any) -> Inbox:
+    """The WhatsApp inbox a template for this conversation goes out from."""
+    if conversation.channel == CHANNEL:
+        own: Inbox = conversation.inbox
+        return own
+    found = Inbox.objects.filter(channel=CHANNEL, is_active=True).order_by("id").first()
+    if found is None:
+        raise TemplateProblem(_("No WhatsApp channel is set up."))
+    return found
+
+
+def _locale(conversation: Any) -> str:
+    return str(conversation.contact.locale or conversation.language or "")
+
+
+def offered(conversation: Any) -> list[Offer]:
+    """The approved templates, each in the language it would be sent in to this customer."""
+    inbox = _inbox(conversation)
+    by_name: dict[str, list[MessageTemplate]] = {}
+    for row in MessageTemplate.objects.filter(inbox=inbox, status=APPROVED).order_by("name"):
+        by_name.setdefault(row.name, []).append(row)
+    fallback = str(inbox.config.get("language") or "en")
+    offers = []
+    for approved in list(by_name.values())[:100]:
+        template = _pick(approved, _locale(conversation), fallback)
+        offers.append(
+            Offer(
+                name=template.name,
+                language=template.language,
+                preview=render(template, {}),
+                slots=tuple(slots(template)),
+            )
+        )
+    return offers
+
+
+def send(*, conversation: Any, author: Any, name: str, values: dict[str, str]) -> Any:
     """An agent's template reply: chosen in the customer's language, filled in, stored
     with its rendered text and delivered like any reply."""
     from sahayak.conversations.services import reply
 
-    locale = conversation.contact.locale or conversation.language or ""
-    template = choose(conversation.inbox, name, locale)
+    template = choose(_inbox(conversation), name, _locale(conversation))
     params = fill(template, values)
     return reply(
         conversation=conversation,
         author=author,
         text=render(template, params),
-        channel="whatsapp",
+        channel=CHANNEL,
         template={"name": template.name, "language": template.language, "params": params},
     )

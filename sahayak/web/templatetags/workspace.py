@@ -31,6 +31,22 @@ def channel_label(kind: str) -> str:
 
 
 @register.filter
+def provider_error(message: Any) -> str:
+    """What the provider's error code on a failed message means, in the agent's language."""
+    error = (message.metadata or {}).get("provider_error") or {}
+    return channels.explain_error(message.channel, str(error.get("code") or ""))
+
+
+@register.filter
+def channel_segmented(kind: str) -> bool:
+    """Whether replies on this channel are split in billed segments (SMS)."""
+    try:
+        return channels.get_channel(kind).capabilities.segmented
+    except channels.UnknownChannel:
+        return False
+
+
+@register.filter
 def identity_label(kind: str) -> str:
     return identities.identity_label(kind)
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from sahayak.accounts.models import Team, User
 from sahayak.automation import macros
 from sahayak.connectors.chat.services import visitor_of
-from sahayak.conversations import services
+from sahayak.conversations import channels, services
 from sahayak.conversations.models import (
     OPEN_STATUSES,
     Attachment,
@@ -150,8 +150,29 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
             .values("id", "source_id")[:5]
         ),
         macros=list(macros.visible_to(agent(request))[:MACROS_SHOWN]),
+        reply_window=_reply_window(conversation),
     )
+    if context["reply_window"] and context["reply_window"]["closed"]:
+        # Free text would be refused on that channel: it is not offered (templates are).
+        context["reply_channels"] = [
+            kind for kind in context["reply_channels"] if kind != conversation.channel
+        ]
     return render(request, "web/conversation.html", context)
+
+
+def _reply_window(conversation: Conversation) -> dict[str, Any] | None:
+    """The conversation's channel's reply window: when it closes and where its templates
+    are, or None for a channel without one."""
+    closes_at = services.window_closes_at(conversation, conversation.channel)
+    if closes_at is None:
+        return None
+    channel = channels.get_channel(conversation.channel)
+    return {
+        "closes_at": closes_at,
+        "closed": closes_at <= timezone.now(),
+        "hours": channel.capabilities.reply_window_hours,
+        "templates_url": channel.templates_url,
+    }
 
 
 @login_required

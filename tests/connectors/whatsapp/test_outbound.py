@@ -147,7 +147,7 @@ def test_after_24_hours_free_text_is_refused_and_a_template_goes_out_in_french(
     contact = conversation.contact
     contact.locale = "fr"
     contact.save()
-    message = templates.send_template(
+    message = templates.send(
         conversation=conversation,
         author=admin,
         name="order_update",

@@ -132,6 +132,11 @@
   function onEvent(ev) {
     if (list || document.getElementById("inbox-list")) refreshList();
     if (convId && ev.conversation_id === convId) {
+      if ((ev.kind === "message" || ev.kind === "new") && ev.direction === "in" &&
+          document.querySelector(".reply-window.closed")) {
+        location.reload();  // the customer wrote: the reply window is open again
+        return;
+      }
       if (ev.kind === "message" || ev.kind === "new") refreshTimeline();
       else if (ev.kind === "delivery") refreshMessage(ev.message_id);
       else if (ev.kind === "updated") refreshSide();
@@ -399,3 +404,12 @@ document.addEventListener("click", function (event) {
     setTimeout(function () { button.textContent = label; }, 1500);
   });
 });
+
+// A channel's reply window (WhatsApp's 24 hours): when it closes, the page is drawn again
+// with the template picker instead of free text.
+(function () {
+  var note = document.querySelector(".reply-window[data-closes]:not(.closed)");
+  if (!note) return;
+  var wait = Date.parse(note.dataset.closes) - Date.now();
+  if (wait > 0 && wait < 2147483647) setTimeout(function () { location.reload(); }, wait + 1000);
+})();
