@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "sahayak.connectors.chat",
     "sahayak.connectors.messaging",
     "sahayak.connectors.whatsapp",
+    "sahayak.connectors.sms",
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",

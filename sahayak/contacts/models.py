@@ -49,6 +49,9 @@ class Identity(models.Model):
     address = models.CharField(max_length=320)
     verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The customer asked not to be written to on this address (an SMS "STOP"); nothing
+    # is sent to it until they opt in again ("START").
+    opted_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -413,3 +413,38 @@ document.addEventListener("click", function (event) {
   var wait = Date.parse(note.dataset.closes) - Date.now();
   if (wait > 0 && wait < 2147483647) setTimeout(function () { location.reload(); }, wait + 1000);
 })();
+
+// SMS segments: how many parts a reply costs, counted as sahayak.connectors.sms.segments
+// does (GSM-7 when every character is in the GSM alphabet, else UCS-2 in UTF-16 units).
+(function () {
+  var out = document.getElementById("segment-count");
+  var box = document.getElementById("reply-text");
+  var select = document.querySelector("#reply-form select[name=channel]");
+  if (!out || !box) return;
+  var segmented = (out.dataset.segmented || "").split(" ").filter(Boolean);
+  var basic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var extended = "^{}\\[~]|€\f";
+  function count(text) {
+    var gsm = true, units = 0;
+    for (var ch of text) {
+      if (basic.indexOf(ch) >= 0) units += 1;
+      else if (extended.indexOf(ch) >= 0) units += 2;
+      else { gsm = false; break; }
+    }
+    if (!gsm) units = text.length;  // UTF-16 code units, as JavaScript counts them
+    var single = gsm ? 160 : 70, part = gsm ? 153 : 67;
+    var n = units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / part);
+    return { n: n, encoding: gsm ? "GSM-7" : "UCS-2", chars: units };
+  }
+  function update() {
+    var channel = select ? select.value : "";
+    if (segmented.indexOf(channel) < 0 || !box.value) { out.hidden = true; return; }
+    var c = count(box.value);
+    out.textContent = (c.n === 1 ? out.dataset.one : out.dataset.many)
+      .replace("{n}", c.n).replace("{encoding}", c.encoding).replace("{chars}", c.chars);
+    out.hidden = false;
+  }
+  box.addEventListener("input", update);
+  if (select) select.addEventListener("change", update);
+})();
