@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "sahayak.connectors.messaging",
     "sahayak.connectors.whatsapp",
     "sahayak.connectors.sms",
+    "sahayak.connectors.telegram",
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",

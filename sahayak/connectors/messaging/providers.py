@@ -28,6 +28,8 @@ _local = threading.local()
 class ProviderError:
     code: str = ""
     title: str = ""
+    # A wait the provider asked for in its body (Telegram's parameters.retry_after).
+    retry_after: float | None = None
 
 
 class ProviderFailure(DeliveryError):
@@ -98,7 +100,9 @@ def call(
     raise ProviderFailure(
         _("%(p)s refused the message: %(r)s") % {"p": provider, "r": reason},
         permanent=not temporary,
-        retry_after=retry_after(response),
+        retry_after=retry_after(response)
+        if "Retry-After" in response.headers
+        else error.retry_after,
         code=error.code,
         status=status,
     )

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import uvicorn
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -24,7 +25,7 @@ logger = logging.getLogger("sahayak.serve")
 
 
 class Supervisor:
-    """Keeps the companion processes (worker, SMTP listener, IMAP fetcher) running: one
+    """Keeps the companion processes (worker, SMTP listener, IMAP fetcher, Telegram poller) running: one
     that exits is started again, after a wait that doubles (to a minute) while it keeps
     dying young. Each child exits by itself when ``serve`` is gone (see sahayak.cli)."""
 
@@ -98,6 +99,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-fetchmail", action="store_true", help="do not fetch IMAP mailboxes"
         )
+        parser.add_argument(
+            "--no-telegram",
+            action="store_true",
+            help="do not long-poll Telegram bots set to polling",
+        )
 
     def handle(
         self,
@@ -108,6 +114,7 @@ class Command(BaseCommand):
         no_worker: bool,
         smtp_port: int,
         no_fetchmail: bool,
+        no_telegram: bool = False,
         **opts: Any,
     ) -> None:
         if workers > 1 and connection.vendor == "sqlite":
@@ -130,6 +137,8 @@ class Command(BaseCommand):
             commands["smtpd"] = ["smtpd", "--host", host, "--port", str(smtp_port)]
         if not no_fetchmail:
             commands["fetchmail"] = ["fetchmail"]
+        if not no_telegram and apps.is_installed("sahayak.connectors.telegram"):
+            commands["telegram"] = ["telegram"]
         supervisor = Supervisor(commands)
         supervisor.start()
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
