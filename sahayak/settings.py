@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "sahayak.connectors.whatsapp",
     "sahayak.connectors.sms",
     "sahayak.connectors.telegram",
+    "sahayak.connectors.messenger",
     "sahayak.api",
     "sahayak.realtime",
     "sahayak.notifications",
@@ -403,6 +404,10 @@ SAHAYAK_TELEGRAM_API_URL = os.environ.get("SAHAYAK_TELEGRAM_API_URL", "https://a
 # Largest file fetched from a provider or sent to one (WhatsApp allows 100 MB documents;
 # the attachment limit above applies too).
 SAHAYAK_PROVIDER_MEDIA_BYTES = env_int("SAHAYAK_PROVIDER_MEDIA_BYTES", 16 * 1024 * 1024)
+# Hosts Messenger and Instagram attachments are fetched from (webhooks name the URL).
+SAHAYAK_META_MEDIA_HOSTS = env_list(
+    "SAHAYAK_META_MEDIA_HOSTS", "fbcdn.net,fbsbx.com,cdninstagram.com,facebook.com"
+)
 # Seconds a Telegram long poll (getUpdates) waits for news.
 SAHAYAK_TELEGRAM_POLL_SECONDS = env_int("SAHAYAK_TELEGRAM_POLL_SECONDS", 25)
 

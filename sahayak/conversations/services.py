@@ -72,13 +72,7 @@ def reply(
         if template:
             metadata["template"] = template
         elif window_closed(conversation, channel):
-            raise ConversationError(
-                _(
-                    "More than %(h)d hours have passed since the customer last wrote on "
-                    "%(c)s: only an approved template can be sent now."
-                )
-                % {"h": reply_window(channel) or 0, "c": channels.label(channel)}
-            )
+            raise ConversationError(window_closed_reason(channel))
         if reply_to:
             metadata["reply_to"] = reply_to
     message = Message.objects.create(
@@ -495,10 +489,23 @@ def reply_channels(
 def reply_window(channel: str) -> int | None:
     """Hours a free-text reply may follow the customer's last message on ``channel``."""
     try:
-        capabilities = channels.get_channel(channel).capabilities
+        return channels.get_channel(channel).capabilities.reply_window_hours
     except channels.UnknownChannel:
         return None
-    return capabilities.reply_window_hours if capabilities.templates_outside_window else None
+
+
+def window_closed_reason(channel: str) -> str:
+    hours = reply_window(channel) or 0
+    label = channels.label(channel)
+    if channels.get_channel(channel).capabilities.templates_outside_window:
+        return _(
+            "More than %(h)d hours have passed since the customer last wrote on %(c)s: "
+            "only an approved template can be sent now."
+        ) % {"h": hours, "c": label}
+    return _(
+        "More than %(h)d hours have passed since the customer last wrote on %(c)s: it "
+        "accepts no more replies until they write again."
+    ) % {"h": hours, "c": label}
 
 
 def window_closes_at(conversation: Conversation, channel: str) -> datetime | None:

@@ -170,7 +170,7 @@ def _reply_window(conversation: Conversation) -> dict[str, Any] | None:
     return {
         "closes_at": closes_at,
         "closed": closes_at <= timezone.now(),
-        "hours": channel.capabilities.reply_window_hours,
+        "reason": services.window_closed_reason(conversation.channel),
         "templates_url": channel.templates_url,
     }
 

@@ -117,7 +117,7 @@ def test_the_reply_box_shows_the_time_left_then_offers_templates(web, conversati
     )
     templates.sync(conversation.inbox)
     page = web.get(f"/c/{conversation.pk}/").content.decode()
-    assert "only an approved template can be sent there now" in page
+    assert "only an approved template can be sent now" in page
     assert 'value="whatsapp"' not in page  # free text is not offered
     picker = web.get(f"/settings/channels/templates/{conversation.pk}/").content.decode()
     assert "order_update" in picker and "follow_up" in picker and "old_promo" not in picker
