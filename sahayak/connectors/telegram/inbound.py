@@ -49,7 +49,7 @@ def message(update: dict[str, Any], inbox: Inbox) -> InboundMessage | None:
     group chat on a channel that refuses them)."""
     raw = obj(update.get("message"))
     sender, chat = obj(raw.get("from")), obj(raw.get("chat"))
-    if not raw.get("message_id") or not sender.get("id") or not chat.get("id"):
+    if raw.get("message_id") is None or sender.get("id") is None or chat.get("id") is None:
         return None
     if sender.get("is_bot"):
         return None
