@@ -216,7 +216,7 @@ else:
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAHAYAK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "delivery", "routing"],
+        "QUEUES": ["default", "delivery", "routing", "inbound"],
     }
 }
 
@@ -408,6 +408,11 @@ SAHAYAK_PROVIDER_MEDIA_BYTES = env_int("SAHAYAK_PROVIDER_MEDIA_BYTES", 16 * 1024
 SAHAYAK_META_MEDIA_HOSTS = env_list(
     "SAHAYAK_META_MEDIA_HOSTS", "fbcdn.net,fbsbx.com,cdninstagram.com,facebook.com"
 )
+# Seconds a worker holds a webhook delivery it is processing; one killed meanwhile leaves
+# it to be taken up again after this.
+SAHAYAK_WEBHOOK_LEASE_SECONDS = env_int("SAHAYAK_WEBHOOK_LEASE_SECONDS", 120)
+# Processed provider webhooks are kept this many days (to look into), then pruned.
+SAHAYAK_WEBHOOK_KEEP_DAYS = env_int("SAHAYAK_WEBHOOK_KEEP_DAYS", 7)
 # Seconds a Telegram long poll (getUpdates) waits for news.
 SAHAYAK_TELEGRAM_POLL_SECONDS = env_int("SAHAYAK_TELEGRAM_POLL_SECONDS", 25)
 

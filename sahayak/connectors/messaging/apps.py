@@ -10,3 +10,11 @@ class MessagingConfig(AppConfig):
     name = "sahayak.connectors.messaging"
     label = "messaging"
     verbose_name = _("Messaging channels")
+
+    def ready(self) -> None:
+        from sahayak.conversations import periodic
+
+        from . import queue
+
+        periodic.register("webhooks-requeue", queue.requeue_due, every_seconds=10)
+        periodic.register("webhooks-prune", queue.prune, every_seconds=3600)

@@ -57,6 +57,9 @@ class Setup:
     clean: str = ""
     # Dotted path of ``after_save(inbox)`` (register a webhook, sync templates), optional.
     after_save: str = ""
+    # Dotted path of ``process(inbox, body: bytes, content_type)``: turns a queued webhook
+    # into stored messages and reports (``messaging.queue``; it runs in the worker).
+    process: str = ""
     # Dotted path of a module with ``offered(conversation) -> list[Offer]`` and
     # ``send(conversation=, author=, name=, values=) -> Message``: the channel's approved
     # templates, for the reply box once the reply window has closed (optional).

@@ -8,6 +8,7 @@ and skipped: the provider would otherwise redeliver it forever and hold up the r
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -89,6 +90,28 @@ def same_number(kind: str, number: str) -> None:
     )
     if other is not None:
         add_identity(contact=other.contact, kind=kind, address=number)
+
+
+def store_each(pairs: Iterable[tuple[Inbox, InboundMessage | StatusReport]]) -> int:
+    """Store items that name their inbox (one app's webhook serving several numbers or
+    pages), inbox by inbox in arrival order."""
+    batches: dict[int, list[InboundMessage | StatusReport]] = {}
+    inboxes: dict[int, Inbox] = {}
+    for inbox, item in pairs:
+        inboxes[inbox.pk] = inbox
+        batches.setdefault(inbox.pk, []).append(item)
+    return sum(store(inboxes[key], batch) for key, batch in batches.items())
+
+
+def read_json(body: bytes) -> dict[str, Any]:
+    """A webhook's JSON object; PayloadError for anything else."""
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise PayloadError(f"not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise PayloadError("not a JSON object")
+    return payload
 
 
 def store(inbox: Inbox, items: Iterable[InboundMessage | StatusReport]) -> int:

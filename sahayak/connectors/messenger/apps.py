@@ -100,6 +100,7 @@ class MessengerConfig(AppConfig):
                 kind="messenger",
                 fields=(Field("page_id", _("Page ID")), *common),
                 check="sahayak.connectors.messenger.client.check_messenger",
+                process="sahayak.connectors.messenger.inbound.process_messenger",
                 webhook="messenger:webhook",
                 instructions=instructions % {"object": "Page"},
             )
@@ -109,6 +110,7 @@ class MessengerConfig(AppConfig):
                 kind="instagram",
                 fields=(Field("account_id", _("Instagram account ID")), *common),
                 check="sahayak.connectors.messenger.client.check_instagram",
+                process="sahayak.connectors.messenger.inbound.process_instagram",
                 webhook="instagram:webhook",
                 instructions=instructions % {"object": "Instagram"},
             )

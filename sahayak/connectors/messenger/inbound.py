@@ -14,7 +14,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sahayak.connectors.messaging.providers import ProviderFailure
-from sahayak.connectors.messaging.webhooks import PayloadError, StatusReport, dicts, obj
+from sahayak.connectors.messaging.webhooks import (
+    PayloadError,
+    StatusReport,
+    dicts,
+    obj,
+    read_json,
+    store_each,
+)
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage
 from sahayak.conversations.models import Direction, Inbox, Message
 
@@ -34,6 +41,21 @@ def inbox_of(kind: str, account: str, default: Inbox) -> Inbox | None:
         if client.account_id(kind, inbox.config) == account:
             return inbox
     return None
+
+
+def check(kind: str, payload: dict[str, Any]) -> None:
+    """The cheap check made before a delivery is queued: the shape, not the content."""
+    if payload.get("object") != OBJECTS[kind]:
+        raise PayloadError(f"not a {OBJECTS[kind]} webhook")
+    dicts(payload.get("entry"), required=True)
+
+
+def process_messenger(inbox: Inbox, body: bytes, content_type: str) -> None:
+    store_each(parse("messenger", read_json(body), inbox))
+
+
+def process_instagram(inbox: Inbox, body: bytes, content_type: str) -> None:
+    store_each(parse("instagram", read_json(body), inbox))
 
 
 def parse(

@@ -55,6 +55,7 @@ class SmsConfig(AppConfig):
                     ),
                 ),
                 check="sahayak.connectors.sms.client.check",
+                process="sahayak.connectors.sms.inbound.process",
                 webhook="sms:webhook",
                 clean="sahayak.connectors.sms.setup.clean",
                 instructions=_(

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahayak.connectors.messaging.providers import ProviderFailure
-from sahayak.connectors.messaging.webhooks import PayloadError, StatusReport
+from sahayak.connectors.messaging.webhooks import PayloadError, StatusReport, store
 from sahayak.contacts.identities import normalize_phone
 from sahayak.contacts.models import Identity
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage
@@ -26,6 +26,7 @@ from sahayak.conversations.models import Inbox
 from . import client
 
 CHANNEL = "sms"
+FORM = "application/x-www-form-urlencoded"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 STOP_WORDS = {
     "STOP",
@@ -70,6 +71,31 @@ def signature_ok(request: HttpRequest, auth_token: str) -> bool:
         hmac.compare_digest(expected_signature(auth_token, url, params), given)
         for url in candidates
     )
+
+
+def check(form: Any, event: str) -> None:
+    """The cheap check made before a request is queued."""
+    if not (form.get("MessageSid") or form.get("SmsSid")):
+        raise PayloadError("MessageSid is required")
+    if event == "message":
+        try:
+            normalize_phone(str(form.get("From") or ""))
+        except ValueError as exc:
+            raise PayloadError(str(exc)) from exc
+
+
+def process(inbox: Inbox, body: bytes, content_type: str) -> None:
+    """A queued request (run by the worker): a message, or a status callback."""
+    form = QueryDict(body.decode("utf-8", "replace"))
+    if "event=status" in content_type:
+        report = status(form)
+        store(inbox, [report] if report else [])
+        return
+    item = message(form, inbox)
+    store(inbox, [item])
+    word = item.metadata[CHANNEL]["keyword"]
+    if word:
+        record_keyword(item.sender_address, word)
 
 
 def keyword(body: str, opt_out_type: str = "") -> str:

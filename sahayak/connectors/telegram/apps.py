@@ -68,6 +68,7 @@ class TelegramConfig(AppConfig):
                     ),
                 ),
                 check="sahayak.connectors.telegram.client.check",
+                process="sahayak.connectors.telegram.inbound.process",
                 webhook="telegram:webhook",
                 after_save="sahayak.connectors.telegram.polling.apply_mode",
                 instructions=_(

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sahayak.connectors.messaging.providers import ProviderFailure
-from sahayak.connectors.messaging.webhooks import obj
+from sahayak.connectors.messaging.webhooks import obj, read_json, store
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage
 from sahayak.conversations.models import Inbox
 
@@ -42,6 +42,12 @@ def secret_ok(config: dict[str, Any], given: str) -> bool:
 
 def is_group(chat: dict[str, Any]) -> bool:
     return chat.get("type") not in ("private", None)
+
+
+def process(inbox: Inbox, body: bytes, content_type: str) -> None:
+    """A queued update (run by the worker)."""
+    item = message(read_json(body), inbox)
+    store(inbox, [item] if item else [])
 
 
 def message(update: dict[str, Any], inbox: Inbox) -> InboundMessage | None:

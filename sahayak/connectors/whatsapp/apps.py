@@ -85,6 +85,7 @@ class WhatsAppConfig(AppConfig):
                     ),
                 ),
                 check="sahayak.connectors.whatsapp.client.check",
+                process="sahayak.connectors.whatsapp.inbound.process",
                 webhook="whatsapp:webhook",
                 instructions=_(
                     "In the Meta app's WhatsApp → Configuration, set the callback URL to the "

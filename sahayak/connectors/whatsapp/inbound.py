@@ -13,7 +13,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sahayak.connectors.messaging.providers import ProviderFailure
-from sahayak.connectors.messaging.webhooks import PayloadError, StatusReport, dicts, obj
+from sahayak.connectors.messaging.webhooks import (
+    PayloadError,
+    StatusReport,
+    dicts,
+    obj,
+    read_json,
+    store_each,
+)
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage
 from sahayak.conversations.models import Inbox
 
@@ -35,6 +42,18 @@ def inbox_of(number_id: str, default: Inbox) -> Inbox | None:
         if str(inbox.config.get("phone_number_id", "")) == number_id:
             return inbox
     return None
+
+
+def check(payload: dict[str, Any]) -> None:
+    """The cheap check made before a delivery is queued: the shape, not the content."""
+    if payload.get("object") != "whatsapp_business_account":
+        raise PayloadError("not a whatsapp_business_account webhook")
+    dicts(payload.get("entry"), required=True)
+
+
+def process(inbox: Inbox, body: bytes, content_type: str) -> None:
+    """A queued delivery (run by the worker): every message and status of it."""
+    store_each(parse(read_json(body), inbox))
 
 
 def parse(payload: Any, inbox: Inbox) -> Iterator[tuple[Inbox, InboundMessage | StatusReport]]:

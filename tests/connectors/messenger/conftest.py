@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sahayak.connectors.messaging import health
+from sahayak.connectors.messaging import health, queue
 from sahayak.connectors.messaging.setup import save_channel
 from sahayak.conversations.models import Inbox
 
@@ -52,9 +52,12 @@ def post_event(
 ) -> Any:
     raw, good = signed(body, APP_SECRET)
     headers = {} if signature == "" else {"HTTP_X_HUB_SIGNATURE_256": signature or good}
-    return client.post(
+    response = client.post(
         f"/hooks/{inbox.channel}/{inbox.public_key}",
         raw,
         content_type="application/json",
         **headers,
     )
+    # The worker turns the queued delivery into messages.
+    queue.drain()
+    return response

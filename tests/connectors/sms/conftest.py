@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 
-from sahayak.connectors.messaging import health
+from sahayak.connectors.messaging import health, queue
 from sahayak.connectors.messaging.setup import save_channel
 from sahayak.conversations.models import Inbox
 
@@ -43,7 +44,13 @@ def post_sms(
     path = f"/hooks/sms/{inbox.public_key}" + ("/status" if status else "")
     good = sign(f"https://help.example{path}", form)
     headers = {} if signature == "" else {"HTTP_X_TWILIO_SIGNATURE": signature or good}
-    return client.post(path, form, **headers)
+    # Form-encoded, as the provider sends it.
+    response = client.post(
+        path, urlencode(form), content_type="application/x-www-form-urlencoded", **headers
+    )
+    # The worker turns the queued delivery into messages.
+    queue.drain()
+    return response
 
 
 def incoming(sid: str, body: str, sender: str = "+919812345678", **extra: str) -> dict[str, str]:

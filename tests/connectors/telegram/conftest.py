@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sahayak.connectors.messaging import health
+from sahayak.connectors.messaging import health, queue
 from sahayak.connectors.messaging.setup import save_channel
 from sahayak.conversations.models import Inbox
 
@@ -40,6 +40,9 @@ def post_update(
     client: Client, inbox: Inbox, body: dict[str, Any], secret: str | None = "s3cret-token"
 ) -> Any:
     headers = {} if secret is None else {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret}
-    return client.post(
+    response = client.post(
         f"/hooks/telegram/{inbox.public_key}", raw(body), content_type="application/json", **headers
     )
+    # The worker turns the queued delivery into messages.
+    queue.drain()
+    return response

@@ -84,6 +84,7 @@ class WhatsAppFake(ProviderFake):
         self.ids = itertools.count(1)
         self.files: dict[str, tuple[bytes, str]] = {}
         self.uploads: dict[str, tuple[str, bytes]] = {}
+        self.media_down = False  # the media endpoint answers 503 while set
         base = r"/v21\.0"
         self.route("POST", rf"{base}/(\d+)/messages", self._send, sends=True)
         self.route("POST", rf"{base}/(\d+)/media", self._upload)
@@ -147,6 +148,8 @@ class WhatsAppFake(ProviderFake):
         return Answer(200, {"data": page, "paging": paging})
 
     def _media_info(self, request: Request, match: Any) -> Answer:
+        if self.media_down:
+            return error(131016, "Service unavailable", 503)
         if not self._authorized(request):
             return error(190, "Invalid OAuth access token.", 401)
         media_id = match.group(1)

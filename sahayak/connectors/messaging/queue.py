@@ -1,0 +1,143 @@
+"""Webhooks are acknowledged once durably queued, and processed by the worker.
+
+A provider's request is answered as soon as its raw body is committed (one insert):
+providers want an answer within seconds and redeliver otherwise, and the pipeline (contact,
+thread, message, rules, routing) takes longer than an insert. The worker then hands each
+delivery to its channel's ``process`` (registered in the channel's ``Setup``). Processing is
+idempotent (the provider's message id is the external id), so a delivery processed twice
+after a crash, or delivered twice by the provider, is stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from sahayak.conversations.delivery import backoff
+from sahayak.conversations.models import Inbox
+
+from .models import WebhookDelivery
+from .providers import ProviderFailure
+from .setup import get_setup
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.SAHAYAK_WEBHOOK_LEASE_SECONDS)
+
+
+State = WebhookDelivery.State
+
+
+def accept(inbox: Inbox, body: bytes, content_type: str) -> WebhookDelivery:
+    """Keep the delivery; the caller answers the provider 2xx once this has returned."""
+    delivery = WebhookDelivery.objects.create(
+        inbox=inbox, body=body, content_type=content_type[:100], next_attempt_at=timezone.now()
+    )
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: process_delivery.enqueue(delivery_id))
+    return delivery
+
+
+@task(queue_name="inbound")
+def process_delivery(delivery_id: int) -> str:
+    return process(delivery_id)
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    return (
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, state=State.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=now + _lease(), attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def process(delivery_id: int) -> str:
+    """Turn one delivery into messages and reports; returns its resulting state."""
+    if not _claim(delivery_id):
+        return "skipped"
+    delivery = WebhookDelivery.objects.select_related("inbox").get(pk=delivery_id)
+    handler = import_string(get_setup(delivery.inbox.channel).process)
+    try:
+        handler(delivery.inbox, bytes(delivery.body), delivery.content_type)
+    except ProviderFailure as exc:
+        # A file could not be fetched just now: later, with the provider's pace.
+        return _retry(delivery, exc.message, exc.retry_after)
+    except Exception as exc:  # a bug or bad data: kept, retried, then set aside
+        logger.exception("webhook delivery %s of inbox %s failed", delivery.pk, delivery.inbox_id)
+        return _retry(delivery, f"{type(exc).__name__}: {exc}", None)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        state=State.DONE, next_attempt_at=None, error=""
+    )
+    return State.DONE
+
+
+def _retry(delivery: WebhookDelivery, reason: str, wait: float | None) -> str:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            state=State.FAILED, next_attempt_at=None, error=reason[:2000]
+        )
+        from . import health
+
+        health.went_wrong(delivery.inbox_id, reason)
+        return State.FAILED
+    delay = backoff(delivery.attempts)
+    if wait is not None:
+        delay = max(delay, timedelta(seconds=min(wait, 3600)))
+    when = timezone.now() + delay
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=when, error=reason[:2000])
+    process_delivery.using(run_after=when).enqueue(delivery.pk)
+    return State.PENDING
+
+
+def requeue_due(limit: int = 500) -> int:
+    """Deliveries whose task was lost (the process died between commit and enqueue, a
+    worker was killed mid-way and its lease ran out) are enqueued again. A delivery is
+    left alone for a while after it fell due: its task may just be waiting its turn."""
+    stale = timezone.now() - min(timedelta(seconds=60), _lease())
+    ids = list(
+        WebhookDelivery.objects.filter(state=State.PENDING, next_attempt_at__lte=stale)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+        for delivery_id in ids:
+            process_delivery.enqueue(delivery_id)
+    return len(ids)
+
+
+def drain(limit: int = 10_000) -> int:
+    """Process what is pending now, in arrival order (for `sahayak webhooks --drain`)."""
+    ids = list(
+        WebhookDelivery.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for delivery_id in ids if process(delivery_id) == State.DONE)
+
+
+def prune(batch: int = 5000) -> int:
+    """Processed deliveries are kept SAHAYAK_WEBHOOK_KEEP_DAYS (to look into), then go."""
+    cutoff = timezone.now() - timedelta(days=settings.SAHAYAK_WEBHOOK_KEEP_DAYS)
+    ids = list(
+        WebhookDelivery.objects.filter(Q(state=State.DONE) & Q(received_at__lt=cutoff))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    if not ids:
+        return 0
+    deleted, _ = WebhookDelivery.objects.filter(pk__in=ids).delete()
+    return deleted
