@@ -411,6 +411,9 @@ SAHAYAK_META_MEDIA_HOSTS = env_list(
 # Seconds a worker holds a webhook delivery it is processing; one killed meanwhile leaves
 # it to be taken up again after this.
 SAHAYAK_WEBHOOK_LEASE_SECONDS = env_int("SAHAYAK_WEBHOOK_LEASE_SECONDS", 120)
+# Webhook deliveries a web process works through itself, right after answering (beyond
+# this backlog the worker takes them; 0: always the worker).
+SAHAYAK_WEBHOOK_LOCAL_BACKLOG = env_int("SAHAYAK_WEBHOOK_LOCAL_BACKLOG", 200)
 # Processed provider webhooks are kept this many days (to look into), then pruned.
 SAHAYAK_WEBHOOK_KEEP_DAYS = env_int("SAHAYAK_WEBHOOK_KEEP_DAYS", 7)
 # Seconds a Telegram long poll (getUpdates) waits for news.

@@ -1,20 +1,24 @@
-"""Webhooks are acknowledged once durably queued, and processed by the worker.
+"""Webhooks are acknowledged once durably queued, then processed.
 
 A provider's request is answered as soon as its raw body is committed (one insert):
 providers want an answer within seconds and redeliver otherwise, and the pipeline (contact,
-thread, message, rules, routing) takes longer than an insert. The worker then hands each
-delivery to its channel's ``process`` (registered in the channel's ``Setup``). Processing is
-idempotent (the provider's message id is the external id), so a delivery processed twice
-after a crash, or delivered twice by the provider, is stored once.
+thread, message, rules, routing) takes longer than an insert. Each delivery then goes to
+its channel's ``process`` (registered in the channel's ``Setup``): right away on a thread of
+the web process that took it (so its live updates reach the agents connected there, with
+or without Redis), or, when that process already has a backlog, by the worker. Processing
+is idempotent (the provider's message id is the external id), so a delivery processed
+twice after a crash, or delivered twice by the provider, is stored once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -39,14 +43,44 @@ def _lease() -> timedelta:
 State = WebhookDelivery.State
 
 
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks")
+_backlog = 0
+_backlog_lock = threading.Lock()
+
+
 def accept(inbox: Inbox, body: bytes, content_type: str) -> WebhookDelivery:
     """Keep the delivery; the caller answers the provider 2xx once this has returned."""
     delivery = WebhookDelivery.objects.create(
         inbox=inbox, body=body, content_type=content_type[:100], next_attempt_at=timezone.now()
     )
     delivery_id = delivery.pk
-    transaction.on_commit(lambda: process_delivery.enqueue(delivery_id))
+    transaction.on_commit(lambda: _dispatch(delivery_id))
     return delivery
+
+
+def _dispatch(delivery_id: int) -> None:
+    """Here, after the response, unless this process is behind: then the worker."""
+    global _backlog
+    with _backlog_lock:
+        here = _backlog < settings.SAHAYAK_WEBHOOK_LOCAL_BACKLOG
+        if here:
+            _backlog += 1
+    if here:
+        _pool.submit(_process_here, delivery_id)
+    else:
+        process_delivery.enqueue(delivery_id)
+
+
+def _process_here(delivery_id: int) -> None:
+    global _backlog
+    try:
+        process(delivery_id)
+    except Exception:  # the delivery stays pending: the worker's sweep takes it up
+        logger.exception("webhook delivery %s could not be processed here", delivery_id)
+    finally:
+        close_old_connections()
+        with _backlog_lock:
+            _backlog -= 1
 
 
 @task(queue_name="inbound")
