@@ -39,11 +39,13 @@ def vendor(env: dict[str, str]) -> str:
 def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, int]]:
     """``sahayak serve`` on a free port until the block ends: (base URL, process group)."""
     port = free_port()
+    # BENCH_SERVER_LOG=<file> keeps what the server printed (to see why a run failed).
+    log = open(os.environ["BENCH_SERVER_LOG"], "ab") if os.environ.get("BENCH_SERVER_LOG") else None  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "sahayak.cli", "serve", "--port", str(port), *args],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -144,9 +144,11 @@ def main() -> None:
             env,
             "--workers",
             str(args.web_workers),
-            "--no-worker",
             "--no-telegram",
             "--no-fetchmail",
+            "--smtp-port",
+            "0",
+            *(["--no-worker"] if os.environ.get("BENCH_NO_WORKER") else []),
         ) as (base, _pid):
             print(
                 f"Inbound webhooks ({vendor(env)}, {args.web_workers} web processes, "
@@ -189,6 +191,10 @@ def measure(kind: str, key: str, base: str, args: argparse.Namespace, env: dict[
         out = done.stdout
     finally:
         os.unlink(handle.name)
+    for line in out.splitlines():
+        if line.startswith(("RESULT", "unexpected")):
+            print(f"  {kind:9} ack: {line.removeprefix('RESULT ')}")
+    sys.stdout.flush()
     started = time.monotonic()
     query = (
         "from sahayak.connectors.messaging.models import WebhookDelivery as D\n"
@@ -205,9 +211,6 @@ def measure(kind: str, key: str, base: str, args: argparse.Namespace, env: dict[
             break
         time.sleep(1)
     drained = time.monotonic() - started
-    for line in out.splitlines():
-        if line.startswith(("RESULT", "unexpected")):
-            print(f"  {kind:9} ack: {line.removeprefix('RESULT ')}")
     print(
         f"  {kind:9} stored: {stored} messages; the queue was empty {drained:.1f} s after the run"
     )

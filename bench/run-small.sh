@@ -50,6 +50,10 @@ new_dir; CREATE_DIR=$DIR
 SAHAYAK_DATA_DIR="$CREATE_DIR" $PY bench/api_create.py --seconds 5 --web-workers 1
 new_db create
 DATABASE_URL=$DB $PY bench/api_create.py --seconds 5 --web-workers 2
+echo "-- messaging webhooks (WhatsApp, SMS, Telegram, Messenger) on SQLite and PostgreSQL"
+$PY bench/messaging_webhooks.py --seconds 3 --web-workers 1 --per-second 400
+new_db webhooks
+DATABASE_URL=$DB $PY bench/messaging_webhooks.py --seconds 3 --web-workers 2 --per-second 800
 echo "-- email ingestion (1,000 generated mails) on SQLite and PostgreSQL"
 new_dir; MAIL_DIR=$DIR
 SAHAYAK_DATA_DIR="$MAIL_DIR" .venv/bin/sahayak migrate -v0

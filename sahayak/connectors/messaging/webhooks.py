@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -62,15 +63,33 @@ def obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# Inboxes by (channel, public key), read again after INBOX_TTL seconds: every webhook
+# names its inbox, and reading it (with its sealed secrets) took most of an
+# acknowledgement's time. A changed or switched-off channel is seen within the TTL.
+INBOX_TTL = 5.0
+_inboxes: dict[tuple[str, str], tuple[float, Inbox | None]] = {}
+
+
 def inbox_for(kind: str, public_key: str) -> Inbox:
-    inbox = (
-        Inbox.objects.filter(channel=kind, public_key=public_key, is_active=True)
-        .select_related("team")
-        .first()
-    )
-    if inbox is None:
+    now = time.monotonic()
+    cached = _inboxes.get((kind, public_key))
+    if cached is None or cached[0] < now:
+        found = (
+            Inbox.objects.filter(channel=kind, public_key=public_key, is_active=True)
+            .select_related("team")
+            .first()
+        )
+        if len(_inboxes) > 10_000:  # keys are guessed by strangers too: stay small
+            _inboxes.clear()
+        _inboxes[(kind, public_key)] = cached = (now + INBOX_TTL, found)
+    if cached[1] is None:
         raise Http404(_("No such channel."))
-    return inbox
+    return cached[1]
+
+
+def forget_inboxes() -> None:
+    """After an inbox is saved: read inboxes afresh."""
+    _inboxes.clear()
 
 
 def same_number(kind: str, number: str) -> None:
