@@ -130,7 +130,18 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     data_dir = tempfile.mkdtemp(prefix="sahayak-bench-")
-    env = {**os.environ, "SAHAYAK_DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"}
+    # Automatic replies (the acknowledgement rule) go to providers that refuse at once:
+    # nothing here can reach the real ones, and a send hanging until its timeout would
+    # measure the network, not Sahayak.
+    dead = "http://127.0.0.1:9"
+    env = {
+        **os.environ,
+        "SAHAYAK_DATA_DIR": data_dir,
+        "LOG_LEVEL": "WARNING",
+        "SAHAYAK_GRAPH_API_URL": dead,
+        "SAHAYAK_TWILIO_API_URL": dead,
+        "SAHAYAK_TELEGRAM_API_URL": dead,
+    }
     kinds = [k for k in args.channels.split(",") if k in SETTINGS]
     sahayak(["migrate", "-v0"], env)
     setup = "from sahayak.connectors.messaging.setup import save_channel\n" + "\n".join(
