@@ -10,14 +10,37 @@ import hmac
 import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils.translation import gettext_lazy
 
 from .providers import ProviderError, json_error
+from .setup import Field
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Graph error codes that mean "too many, slow down" or "try again", not "never".
 SLOW_DOWN = frozenset(
     {"1", "2", "4", "17", "32", "613", "80007", "130429", "131000", "131016", "131048", "131056"}
 )
+
+
+def signing_fields() -> tuple[Field, Field]:
+    """The settings every Meta channel has: the app secret that signs its webhooks and
+    the verify token of the subscription handshake."""
+    return (
+        Field(
+            "app_secret",
+            gettext_lazy("App secret"),
+            gettext_lazy("Signs the webhooks (App settings → Basic)."),
+            secret=True,
+        ),
+        Field(
+            "verify_token",
+            gettext_lazy("Verify token"),
+            gettext_lazy(
+                "Paste it at Meta with the webhook address; made up for you when left empty."
+            ),
+            generated=True,
+        ),
+    )
 
 
 def graph_url(path: str) -> str:

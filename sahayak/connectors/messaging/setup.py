@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sahayak.accounts.models import Team, User
 from sahayak.conversations import channels
@@ -93,6 +94,17 @@ class SetupProblem(ValueError):
 
 
 _setups: dict[str, Setup] = {}
+
+
+def shared_pages() -> dict[str, Any]:
+    """What every messaging channel registers with the port: the one Channels page and
+    the one /api/v1/channels router (named once each however many channels share them)."""
+    return {
+        "api_routers": (("channels", "sahayak.connectors.messaging.api.router"),),
+        "workspace_urls": ("settings/channels/", "sahayak.connectors.messaging.urls"),
+        "settings_url": "messaging:channels",
+        "settings_label": gettext_lazy("Channels"),
+    }
 
 
 def register_setup(setup: Setup) -> None:

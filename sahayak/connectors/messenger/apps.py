@@ -13,14 +13,12 @@ class MessengerConfig(AppConfig):
     verbose_name = _("Messenger and Instagram")
 
     def ready(self) -> None:
-        from sahayak.connectors.messaging.setup import Field, Setup, register_setup
+        from sahayak.connectors.messaging.meta import signing_fields
+        from sahayak.connectors.messaging.setup import Field, Setup, register_setup, shared_pages
         from sahayak.conversations import channels
 
         shared: dict[str, Any] = {
-            "api_routers": (("channels", "sahayak.connectors.messaging.api.router"),),
-            "workspace_urls": ("settings/channels/", "sahayak.connectors.messaging.urls"),
-            "settings_url": "messaging:channels",
-            "settings_label": _("Channels"),
+            **shared_pages(),
             "error_texts": "sahayak.connectors.messenger.errors.TEXTS",
             "app": self.name,
         }
@@ -68,18 +66,7 @@ class MessengerConfig(AppConfig):
                 ),
                 secret=True,
             ),
-            Field(
-                "app_secret",
-                _("App secret"),
-                _("Signs the webhooks (App settings → Basic)."),
-                secret=True,
-            ),
-            Field(
-                "verify_token",
-                _("Verify token"),
-                _("Paste it at Meta with the webhook address; made up for you when left empty."),
-                generated=True,
-            ),
+            *signing_fields(),
             Field(
                 "human_agent",
                 _("Use the human agent tag"),

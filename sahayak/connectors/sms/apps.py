@@ -8,7 +8,7 @@ class SmsConfig(AppConfig):
     verbose_name = _("SMS")
 
     def ready(self) -> None:
-        from sahayak.connectors.messaging.setup import Field, Setup, register_setup
+        from sahayak.connectors.messaging.setup import Field, Setup, register_setup, shared_pages
         from sahayak.conversations import channels
 
         channels.register(
@@ -21,10 +21,7 @@ class SmsConfig(AppConfig):
                 capabilities=channels.Capabilities(
                     messaging=True, outbound_start=True, segmented=True
                 ),
-                api_routers=(("channels", "sahayak.connectors.messaging.api.router"),),
-                workspace_urls=("settings/channels/", "sahayak.connectors.messaging.urls"),
-                settings_url="messaging:channels",
-                settings_label=_("Channels"),
+                **shared_pages(),
                 webhook_urls=("sms/", "sahayak.connectors.sms.urls"),
                 error_texts="sahayak.connectors.sms.errors.TEXTS",
                 app=self.name,

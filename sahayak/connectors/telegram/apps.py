@@ -9,7 +9,7 @@ class TelegramConfig(AppConfig):
     verbose_name = _("Telegram")
 
     def ready(self) -> None:
-        from sahayak.connectors.messaging.setup import Field, Setup, register_setup
+        from sahayak.connectors.messaging.setup import Field, Setup, register_setup, shared_pages
         from sahayak.conversations import channels
 
         channels.register(
@@ -25,10 +25,7 @@ class TelegramConfig(AppConfig):
                         50 * 1024 * 1024, settings.SAHAYAK_MAX_ATTACHMENT_BYTES
                     ),
                 ),
-                api_routers=(("channels", "sahayak.connectors.messaging.api.router"),),
-                workspace_urls=("settings/channels/", "sahayak.connectors.messaging.urls"),
-                settings_url="messaging:channels",
-                settings_label=_("Channels"),
+                **shared_pages(),
                 webhook_urls=("telegram/", "sahayak.connectors.telegram.urls"),
                 error_texts="sahayak.connectors.telegram.errors.TEXTS",
                 app=self.name,

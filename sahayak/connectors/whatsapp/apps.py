@@ -9,7 +9,8 @@ class WhatsAppConfig(AppConfig):
     verbose_name = _("WhatsApp")
 
     def ready(self) -> None:
-        from sahayak.connectors.messaging.setup import Field, Setup, register_setup
+        from sahayak.connectors.messaging.meta import signing_fields
+        from sahayak.connectors.messaging.setup import Field, Setup, register_setup, shared_pages
         from sahayak.conversations import channels, periodic
 
         from .templates import sync_all
@@ -31,10 +32,7 @@ class WhatsAppConfig(AppConfig):
                     ),
                     outbound_start=True,
                 ),
-                api_routers=(("channels", "sahayak.connectors.messaging.api.router"),),
-                workspace_urls=("settings/channels/", "sahayak.connectors.messaging.urls"),
-                settings_url="messaging:channels",
-                settings_label=_("Channels"),
+                **shared_pages(),
                 webhook_urls=("whatsapp/", "sahayak.connectors.whatsapp.urls"),
                 error_texts="sahayak.connectors.whatsapp.errors.TEXTS",
                 templates_url="messaging:templates",
@@ -63,20 +61,7 @@ class WhatsAppConfig(AppConfig):
                         ),
                         secret=True,
                     ),
-                    Field(
-                        "app_secret",
-                        _("App secret"),
-                        _("Signs the webhooks (App settings → Basic)."),
-                        secret=True,
-                    ),
-                    Field(
-                        "verify_token",
-                        _("Verify token"),
-                        _(
-                            "Paste it at Meta with the webhook address; made up for you when left empty."
-                        ),
-                        generated=True,
-                    ),
+                    *signing_fields(),
                     Field(
                         "language",
                         _("Template language when the customer's is not approved"),
