@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.urls import reverse
 
 from sahayak.connectors.messaging import health, webhooks
@@ -56,8 +56,13 @@ def run(stop: threading.Event) -> None:
     inboxes added or switched on later are picked up within RESCAN_SECONDS."""
     running: dict[int, threading.Thread] = {}
     while not stop.is_set():
-        close_old_connections()
-        for inbox in polled_inboxes():
+        try:
+            close_old_connections()
+            inboxes = polled_inboxes()
+        except DatabaseError as exc:  # an outage: keep going, look again later
+            logger.warning("telegram: database unavailable (%s)", exc)
+            inboxes = []
+        for inbox in inboxes:
             thread = running.get(inbox.pk)
             if thread is None or not thread.is_alive():
                 running[inbox.pk] = thread = threading.Thread(
@@ -70,10 +75,10 @@ def run(stop: threading.Event) -> None:
 def _loop(inbox_id: int, stop: threading.Event) -> None:
     failures = 0
     while not stop.is_set():
-        inbox = Inbox.objects.filter(pk=inbox_id, is_active=True).first()
-        if inbox is None or inbox.config.get("mode") != "polling":
-            return
         try:
+            inbox = Inbox.objects.filter(pk=inbox_id, is_active=True).first()
+            if inbox is None or inbox.config.get("mode") != "polling":
+                return
             poll_once(inbox, wait=settings.SAHAYAK_TELEGRAM_POLL_SECONDS)
             failures = 0
         except ProviderFailure as exc:
