@@ -80,10 +80,16 @@ def test_an_agent_answers_in_the_window_then_with_a_template_and_sees_it_read(se
         key,
         envelope([text("wamid.cust1", "Bonjour, où est ma commande A-17 ?")], name="Élodie"),
     )
-    conversation = django_eval(
-        "from sahayak.conversations.models import Message\n"
-        "result = Message.objects.get(external_id='wamid.cust1').conversation_id",
-        env,
+    # Acknowledged once queued: the message is stored right after the answer.
+    conversation = wait_for(
+        lambda: django_eval(
+            "from sahayak.conversations.models import Message\n"
+            "result = Message.objects.filter(external_id='wamid.cust1')"
+            ".values_list('conversation_id', flat=True).first()",
+            env,
+        ),
+        timeout=30,
+        interval=0.5,
     )
     page = login(browser, base, "asha")
     page.goto(f"{base}/c/{conversation}/")
