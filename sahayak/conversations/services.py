@@ -508,6 +508,19 @@ def window_closed_reason(channel: str) -> str:
     ) % {"h": hours, "c": label}
 
 
+def last_customer_message_at(contact_id: int, channel: str) -> datetime | None:
+    """When the customer last wrote on ``channel``, in any of their conversations
+    (providers' reply windows count per customer, not per ticket)."""
+    return (
+        Message.objects.filter(
+            author_contact_id=contact_id, channel=channel, direction=Direction.INBOUND
+        )
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def window_closes_at(conversation: Conversation, channel: str) -> datetime | None:
     """When free text stops being allowed on ``channel`` for this customer (None: the
     channel has no window). The window runs from the customer's last message on that
@@ -516,16 +529,7 @@ def window_closes_at(conversation: Conversation, channel: str) -> datetime | Non
     hours = reply_window(channel)
     if hours is None:
         return None
-    last = (
-        Message.objects.filter(
-            author_contact_id=conversation.contact_id,
-            channel=channel,
-            direction=Direction.INBOUND,
-        )
-        .order_by("-id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    last = last_customer_message_at(conversation.contact_id, channel)
     if last is None:
         return timezone.now() - timedelta(seconds=1)
     return last + timedelta(hours=hours)

@@ -20,7 +20,8 @@ from sahayak.conversations.channels import (
     OutboundMessage,
     SendResult,
 )
-from sahayak.conversations.models import Direction, Message
+from sahayak.conversations.models import Conversation
+from sahayak.conversations.services import last_customer_message_at
 
 from . import client
 from .inbound import IDENTITY
@@ -30,14 +31,14 @@ TEXT_LIMIT = 2000
 
 
 def messaging_type(kind: str, message: OutboundMessage, recipient: str) -> dict[str, str]:
-    last = (
-        Message.objects.filter(
-            conversation_id=message.conversation_id, channel=kind, direction=Direction.INBOUND
-        )
-        .order_by("-id")
-        .values_list("created_at", flat=True)
+    """RESPONSE within 24 hours of the customer's last message (counted as the core's
+    reply window counts it: per customer), else the HUMAN_AGENT tag if allowed."""
+    contact_id = (
+        Conversation.objects.filter(pk=message.conversation_id)
+        .values_list("contact_id", flat=True)
         .first()
     )
+    last = last_customer_message_at(contact_id, kind) if contact_id else None
     if last is not None and timezone.now() - last < STANDARD_WINDOW:
         return {"messaging_type": "RESPONSE"}
     if message.inbox_config.get("human_agent"):
