@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "sahayak.automation",
     "sahayak.routing",
     "sahayak.knowledge",
+    "sahayak.feedback",
+    "sahayak.analytics",
     "sahayak.portal",
     "sahayak.web",
 ]
@@ -446,3 +448,6 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},  # aiosmtpd logs every SMTP command at INFO
     },
 }
+
+# Surveys: answers are taken (and may be changed) for this many days after sending.
+SAHAYAK_SURVEY_OPEN_DAYS = env_int("SAHAYAK_SURVEY_OPEN_DAYS", 14)

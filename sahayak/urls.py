@@ -20,6 +20,7 @@ urlpatterns = [
     path("chat/", include("sahayak.connectors.chat.urls")),
     path("help/", include("sahayak.portal.urls")),
     path("portal/", include("sahayak.portal.urls_portal")),
+    path("survey/", include("sahayak.feedback.urls")),
     path("robots.txt", help_views.robots_txt),
     path("healthz", health.healthz),
     path("readyz", health.readyz),

@@ -57,6 +57,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
     RULE_RAN = "rule_ran", _("Automation rule ran")
+    RATED = "rated", _("Customer rated")
 
 
 # Kinds whose record is the message itself (announced, not written as an Event row).

@@ -59,6 +59,8 @@ def _detail(row: Event, users: dict[int, str]) -> str:
         }
     if row.kind == EventKind.RULE_RAN:
         return str(row.data.get("name", ""))
+    if row.kind == EventKind.RATED:
+        return str(row.data.get("comment", ""))
     if row.data.get("cause"):
         return _("done by an automation rule")
     if row.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
