@@ -108,7 +108,7 @@ def replay(
                 facts.responses.append(
                     {
                         "cycle": cycle["number"],
-                        "first": first,
+                        "is_first": first,
                         "responded_at": item.at,
                         "wait_s": wait_s,
                         "wait_bs": wait_bs,

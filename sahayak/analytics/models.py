@@ -66,7 +66,7 @@ class Response(Dimensions):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
     cycle = models.PositiveSmallIntegerField()
-    first = models.BooleanField()
+    is_first = models.BooleanField()
     responded_at = models.DateTimeField()
     wait_s = models.BigIntegerField()
     wait_bs = models.BigIntegerField()

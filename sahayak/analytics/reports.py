@@ -1,0 +1,427 @@
+"""The numbers on the reports pages, each as defined in ``docs/metrics.md``.
+
+Every function takes a ``Scope`` (a period in the viewer's zone and filters) and reads the
+fact tables (``models``) with one or a few aggregate queries: the rows of the period,
+never the event log. Times are seconds; ``business`` selects the business-time columns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from sahayak.feedback.models import Kind, Survey
+from sahayak.knowledge.models import SelfService, SelfServiceEvent
+
+from . import sql
+from .models import Cycle, Response, SlaResult
+from .periods import Period
+
+CYCLES = Cycle._meta.db_table
+RESPONSES = Response._meta.db_table
+SLA = SlaResult._meta.db_table
+SURVEYS = Survey._meta.db_table
+TAGS = "conversations_conversation_tags"
+
+# Dimensions a table can be grouped by: name -> column on the fact tables.
+DIMENSIONS = {
+    "agent": "agent_id",
+    "team": "team_id",
+    "channel": "channel",
+    "language": "language",
+    "inbox": "inbox_id",
+    "tag": "tag_id",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    period: Period
+    teams: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
+    inboxes: tuple[int, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def previous(self) -> Scope:
+        return replace(self, period=self.period.previous())
+
+
+@dataclass
+class Where:
+    """A WHERE clause over one fact table (alias ``f``) and its parameters."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, part: str, *params: Any) -> Where:
+        self.parts.append(part)
+        self.params.extend(params)
+        return self
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "1=1"
+
+
+def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def where(scope: Scope, time_col: str, *, period: Period | None = None) -> Where:
+    period = period or scope.period
+    w = Where().add(f"f.{time_col} >= %s", sql.param(period.start))
+    w.add(f"f.{time_col} < %s", sql.param(period.end))
+    for column, values in (
+        ("team_id", scope.teams),
+        ("channel", scope.channels),
+        ("inbox_id", scope.inboxes),
+        ("language", scope.languages),
+    ):
+        if values:
+            part, params = _in(f"f.{column}", values)
+            w.add(part, *params)
+    return w
+
+
+# --- counts and rates ----------------------------------------------------------------------
+
+
+def counts(scope: Scope) -> dict[str, Any]:
+    """The period's headline figures that are counts or rates (not durations)."""
+    w = where(scope, "opened_at")
+    (created, reopened) = sql.fetch(
+        f"SELECT COALESCE(SUM(CASE WHEN f.number = 1 THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN f.number > 1 THEN 1 ELSE 0 END), 0) "
+        f"FROM {CYCLES} f WHERE {w.sql()}",
+        w.params,
+    )[0]
+    w = where(scope, "solved_at")
+    solved, reopen_later, replies, handled, handle_total = sql.fetch(
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN f.reopened THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(f.replies), 0), COALESCE(SUM(CASE WHEN f.handle_s > 0 THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(f.handle_s), 0) FROM {CYCLES} f WHERE {w.sql()}",
+        w.params,
+    )[0]
+    return {
+        "created": int(created),
+        "reopened": int(reopened),
+        "solved": int(solved),
+        "replies_per_resolution": _ratio(replies, solved),
+        "reopen_rate": _ratio(reopen_later, solved),
+        "handle_average": _ratio(handle_total, handled),
+        **satisfaction(scope),
+        **sla_attainment(scope),
+        **self_service(scope),
+        **returns(scope),
+    }
+
+
+def _ratio(part: Any, whole: Any) -> float | None:
+    return float(part) / float(whole) if whole else None
+
+
+def satisfaction(scope: Scope) -> dict[str, Any]:
+    """CSAT: share of 4 and 5 among ratings given in the period; NPS: promoters (9-10)
+    minus detractors (0-6), in points."""
+    result: dict[str, Any] = {}
+    for kind in (Kind.CSAT, Kind.NPS):
+        w = where(scope, "answered_at").add("f.kind = %s", kind)
+        if kind == Kind.NPS:  # relationship surveys belong to no team or inbox
+            w = where(replace(scope, teams=(), inboxes=(), channels=()), "answered_at")
+            w.add("f.kind = %s", kind)
+        high, low = (4, 0) if kind == Kind.CSAT else (9, 6)
+        total, good, bad = sql.fetch(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN f.score >= {high} THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN f.score <= {low} THEN 1 ELSE 0 END), 0) "
+            f"FROM {SURVEYS} f WHERE {w.sql()}",
+            w.params,
+        )[0]
+        if kind == Kind.CSAT:
+            result["csat"] = _ratio(good, total)
+            result["csat_answers"] = int(total)
+        else:
+            result["nps"] = (float(good) - float(bad)) * 100 / float(total) if total else None
+            result["nps_answers"] = int(total)
+    return result
+
+
+def sla_attainment(scope: Scope) -> dict[str, Any]:
+    w = where(scope, "stopped_at")
+    rows = sql.fetch(
+        f"SELECT f.metric, COUNT(*), COALESCE(SUM(CASE WHEN f.met THEN 1 ELSE 0 END), 0) "
+        f"FROM {SLA} f WHERE {w.sql()} GROUP BY f.metric",
+        w.params,
+    )
+    by_metric = {metric: _ratio(met, total) for metric, total, met in rows}
+    total = sum(int(r[1]) for r in rows)
+    met = sum(int(r[2]) for r in rows)
+    return {"sla": _ratio(met, total), "sla_clocks": total, "sla_by_metric": by_metric}
+
+
+def self_service(scope: Scope) -> dict[str, Any]:
+    """Deflection: questions answered by an article without a ticket, of all who read a
+    suggestion; bot resolution: conversations the bot solved, of all it answered."""
+    period = scope.period
+    found = SelfServiceEvent.counts(created_at__gte=period.start, created_at__lt=period.end)
+    deflected = found.get(SelfService.DEFLECTED, 0)
+    submitted = found.get(SelfService.SUBMITTED, 0)
+    resolved = found.get(SelfService.BOT_RESOLVED, 0)
+    handed = found.get(SelfService.BOT_HANDOVER, 0)
+    return {
+        "deflection": _ratio(deflected, deflected + submitted),
+        "deflected": deflected,
+        "bot_resolution": _ratio(resolved, resolved + handed),
+        "bot_resolved": resolved,
+    }
+
+
+def returns(scope: Scope) -> dict[str, Any]:
+    """Of the cycles solved in the period: the share whose customer came back within 7
+    days (a repeat contact: not resolved on first contact) and within 90 days (retention)."""
+    w = where(scope, "solved_at")
+    result = {}
+    for name, days in (("repeat_7d", 7), ("return_90d", 90)):
+        later = (
+            f"SELECT 1 FROM {CYCLES} n WHERE n.contact_id = f.contact_id "
+            f"AND n.opened_at > f.solved_at AND n.opened_at <= {_plus('f.solved_at', days)}"
+        )
+        total, back = sql.fetch(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS ({later}) THEN 1 ELSE 0 END), 0) "
+            f"FROM {CYCLES} f WHERE {w.sql()}",
+            w.params,
+        )[0]
+        result[name] = _ratio(back, total)
+    if result["repeat_7d"] is not None:
+        result["first_contact_resolution"] = 1 - result["repeat_7d"]
+    else:
+        result["first_contact_resolution"] = None
+    return result
+
+
+def _plus(col: str, days: int) -> str:
+    if sql.is_postgres():
+        return f"({col} + interval '{days} days')"
+    return f"datetime({col}, '+{days} days')"
+
+
+# --- durations -----------------------------------------------------------------------------
+
+# name -> (table, value column, time column, extra condition)
+DURATIONS: dict[str, tuple[str, str, str, str]] = {
+    "first_response": (RESPONSES, "wait_s", "responded_at", "f.is_first"),
+    "next_response": (RESPONSES, "wait_s", "responded_at", "NOT f.is_first"),
+    "resolution": (CYCLES, "resolution_s", "solved_at", "f.resolution_s IS NOT NULL"),
+    "handle": (CYCLES, "handle_s", "solved_at", "f.handle_s > 0"),
+}
+
+
+def _duration(name: str, business: bool) -> tuple[str, str, str, str]:
+    table, value, time_col, extra = DURATIONS[name]
+    if business and value.endswith("_s") and name != "handle":
+        value = value[:-2] + "_bs"
+    return table, value, time_col, extra
+
+
+def percentiles(
+    scope: Scope, name: str, *, business: bool = False, by: str = ""
+) -> dict[Any, dict[str, Any]]:
+    """Median, p90 and count of a duration, for the whole scope (key None) or per ``by``
+    ("bucket" for the chart points, or a dimension)."""
+    table, value, time_col, extra = _duration(name, business)
+    w = where(scope, time_col).add(extra)
+    join = ""
+    if by == "bucket":
+        key, key_params = sql.Local(scope.period).bucket(f"f.{time_col}")
+    elif by == "tag":
+        key, key_params = "t.tag_id", []
+        join = f"JOIN {TAGS} t ON t.conversation_id = f.conversation_id"
+    elif by:
+        key, key_params = f"f.{DIMENSIONS[by]}", []
+    else:
+        key, key_params = "NULL", []
+    params = [*key_params, *w.params]
+    if sql.is_postgres():
+        rows = sql.fetch(
+            f"SELECT {key} AS k, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "
+            f"f.{value}), COUNT(*), AVG(f.{value}) FROM {table} f {join} WHERE {w.sql()} "
+            f"GROUP BY k",
+            params,
+        )
+        return {
+            k: {"median": p[0], "p90": p[1], "count": int(n), "mean": float(mean)}
+            for k, p, n, mean in rows
+        }
+    values: dict[Any, list[float]] = defaultdict(list)
+    for k, v in sql.fetch(
+        f"SELECT {key} AS k, f.{value} FROM {table} f {join} WHERE {w.sql()} ORDER BY k, f.{value}",
+        params,
+    ):
+        values[k].append(float(v))
+    return {
+        k: {
+            "median": sql.interpolate(vs, 0.5),
+            "p90": sql.interpolate(vs, 0.9),
+            "count": len(vs),
+            "mean": sum(vs) / len(vs),
+        }
+        for k, vs in values.items()
+    }
+
+
+def durations(scope: Scope) -> dict[str, dict[str, Any]]:
+    """Each duration over the scope, in calendar and business time."""
+    result = {}
+    for name in DURATIONS:
+        for business in (False, True) if name != "handle" else (False,):
+            found = percentiles(scope, name, business=business).get(None)
+            key = f"{name}_business" if business else name
+            result[key] = found or {"median": None, "p90": None, "count": 0, "mean": None}
+    return result
+
+
+# --- series and breakdowns -----------------------------------------------------------------
+
+
+def _series(scope: Scope, table: str, time_col: str, extra: str, measure: str) -> list[float]:
+    local = sql.Local(scope.period)
+    key, key_params = local.bucket(f"f.{time_col}")
+    w = where(scope, time_col)
+    if extra:
+        w.add(extra)
+    rows = sql.fetch(
+        f"SELECT {key} AS k, {measure} FROM {table} f WHERE {w.sql()} GROUP BY k",
+        [*key_params, *w.params],
+    )
+    points = _points(scope.period)
+    out = [0.0] * points
+    for k, v in rows:
+        if k is not None and 0 <= int(k) < points:
+            out[int(k)] = float(v or 0)
+    return out
+
+
+def _points(period: Period) -> int:
+    return -(-period.days // period.step)
+
+
+def labels(period: Period) -> list[Any]:
+    """The first local day of each chart point."""
+    return [period.first + timedelta(days=n * period.step) for n in range(_points(period))]
+
+
+def volume_series(scope: Scope) -> dict[str, list[float]]:
+    """Per chart point: conversations opened, solved, and the backlog at its end."""
+    created = _series(scope, CYCLES, "opened_at", "f.number = 1", "COUNT(*)")
+    reopened = _series(scope, CYCLES, "opened_at", "f.number > 1", "COUNT(*)")
+    solved = _series(scope, CYCLES, "solved_at", "", "COUNT(*)")
+    start = backlog_at(scope)
+    backlog, open_now = [], start
+    for c, r, s in zip(created, reopened, solved, strict=True):
+        open_now += c + r - s
+        backlog.append(open_now)
+    return {"created": created, "solved": solved, "reopened": reopened, "backlog": backlog}
+
+
+def backlog_at(scope: Scope) -> float:
+    """Cycles open when the period begins (opened before, solved later or not yet)."""
+    w = where(scope, "opened_at")
+    w.parts[0:2] = ["f.opened_at < %s"]
+    w.params[0:2] = [sql.param(scope.period.start)]
+    w.add("(f.solved_at IS NULL OR f.solved_at >= %s)", sql.param(scope.period.start))
+    return float(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+
+
+def median_series(scope: Scope, name: str, business: bool = False) -> list[float | None]:
+    found = percentiles(scope, name, business=business, by="bucket")
+    return [
+        (found[k]["median"] if k in found else None) for k in range(_points(scope.period))
+    ]
+
+
+def satisfaction_series(scope: Scope) -> dict[str, list[float | None]]:
+    local = sql.Local(scope.period)
+    key, key_params = local.bucket("f.answered_at")
+    result: dict[str, list[float | None]] = {}
+    for kind in (Kind.CSAT, Kind.NPS):
+        s = scope if kind == Kind.CSAT else replace(scope, teams=(), inboxes=(), channels=())
+        w = where(s, "answered_at").add("f.kind = %s", kind)
+        high, low = (4, 0) if kind == Kind.CSAT else (9, 6)
+        rows = sql.fetch(
+            f"SELECT {key} AS k, COUNT(*), SUM(CASE WHEN f.score >= {high} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN f.score <= {low} THEN 1 ELSE 0 END) FROM {SURVEYS} f "
+            f"WHERE {w.sql()} GROUP BY k",
+            [*key_params, *w.params],
+        )
+        points: list[float | None] = [None] * _points(scope.period)
+        for k, total, good, bad in rows:
+            if k is None or not 0 <= int(k) < len(points) or not total:
+                continue
+            if kind == Kind.CSAT:
+                points[int(k)] = float(good) * 100 / float(total)
+            else:
+                points[int(k)] = (float(good) - float(bad)) * 100 / float(total)
+        result[kind.value] = points
+    return result
+
+
+def heat_map(scope: Scope) -> list[list[int]]:
+    """Conversations opened per weekday (0 = Monday) and local hour."""
+    local = sql.Local(scope.period)
+    day, day_params = local.weekday("f.opened_at")
+    hour, hour_params = local.hour("f.opened_at")
+    w = where(scope, "opened_at").add("f.number = 1")
+    grid = [[0] * 24 for _ in range(7)]
+    for d, h, n in sql.fetch(
+        f"SELECT {day} AS d, {hour} AS h, COUNT(*) FROM {CYCLES} f WHERE {w.sql()} GROUP BY d, h",
+        [*day_params, *hour_params, *w.params],
+    ):
+        grid[int(d)][int(h)] = int(n)
+    return grid
+
+
+def breakdown(scope: Scope, by: str) -> dict[Any, dict[str, Any]]:
+    """One row per value of a dimension: opened, solved, medians, CSAT, SLA."""
+    rows: dict[Any, dict[str, Any]] = defaultdict(dict)
+    column = DIMENSIONS[by]
+    join = f"JOIN {TAGS} t ON t.conversation_id = f.conversation_id" if by == "tag" else ""
+    key = "t.tag_id" if by == "tag" else f"f.{column}"
+    for name, time_col, extra in (
+        ("created", "opened_at", "f.number = 1"),
+        ("solved", "solved_at", ""),
+    ):
+        if by == "agent" and name == "created":
+            continue  # nobody is the agent of a conversation when it opens
+        w = where(scope, time_col)
+        if extra:
+            w.add(extra)
+        for k, n in sql.fetch(
+            f"SELECT {key} AS k, COUNT(*) FROM {CYCLES} f {join} WHERE {w.sql()} GROUP BY k",
+            w.params,
+        ):
+            rows[k][name] = int(n)
+    for name in ("first_response", "resolution"):
+        for k, found in percentiles(scope, name, by=by).items():
+            rows[k][f"{name}_median"] = found["median"]
+            rows[k][f"{name}_p90"] = found["p90"]
+    if by != "tag":
+        w = where(scope, "answered_at").add("f.kind = %s", Kind.CSAT)
+        for k, total, good in sql.fetch(
+            f"SELECT f.{column} AS k, COUNT(*), SUM(CASE WHEN f.score >= 4 THEN 1 ELSE 0 END) "
+            f"FROM {SURVEYS} f WHERE {w.sql()} GROUP BY k",
+            w.params,
+        ):
+            rows[k]["csat"] = _ratio(good, total)
+        w = where(scope, "stopped_at")
+        for k, total, met in sql.fetch(
+            f"SELECT f.{column} AS k, COUNT(*), SUM(CASE WHEN f.met THEN 1 ELSE 0 END) "
+            f"FROM {SLA} f WHERE {w.sql()} GROUP BY k",
+            w.params,
+        ):
+            rows[k]["sla"] = _ratio(met, total)
+    return dict(rows)
+
+
+def keys(rows: Iterable[Any]) -> list[Any]:
+    return sorted(rows, key=lambda k: (k is None, str(k)))
