@@ -451,3 +451,5 @@ LOGGING = {
 
 # Surveys: answers are taken (and may be changed) for this many days after sending.
 SAHAYAK_SURVEY_OPEN_DAYS = env_int("SAHAYAK_SURVEY_OPEN_DAYS", 14)
+# Reports: a computed overview is reused this long (0: always computed afresh).
+SAHAYAK_REPORTS_CACHE_SECONDS = env_int("SAHAYAK_REPORTS_CACHE_SECONDS", 30)

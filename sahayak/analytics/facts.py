@@ -35,6 +35,8 @@ from sahayak.routing.deadlines import Calendars
 from sahayak.routing.models import ConversationSla, SlaPolicy
 from sahayak.routing.sla import MET, MISSED, evaluate
 
+from sahayak.feedback.models import Kind, Survey
+
 from .models import Cycle, HandleSpan, Response, SlaResult, Watermark
 
 logger = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def replay(
     wait starts at their first message not yet answered and ends at the next counted
     agent reply; the first such reply of a cycle is its first response.
     """
-    order = {"status": 0, "assignee": 1, "customer": 2, "reply": 3, "handle": 4}
+    order = {"status": 0, "assignee": 1, "customer": 2, "reply": 3, "handle": 4, "rating": 5}
     facts = Facts()
     assignee: int | None = None
     cycle = _new_cycle(1, created_at)
@@ -91,6 +93,9 @@ def replay(
             assignee = item.value
         elif item.kind == "handle":
             cycle["handle_s"] += item.value
+        elif item.kind == "rating":  # a survey asked after this cycle's solve
+            target = cycle if cycle["solved_at"] is not None else (facts.cycles or [cycle])[-1]
+            target["csat"] = item.value
         elif item.kind == "customer":
             if waiting is None:
                 waiting = item.at
@@ -150,6 +155,7 @@ def _new_cycle(number: int, at: datetime) -> dict[str, Any]:
         "replies": 0,
         "handle_s": 0,
         "reopened": False,
+        "csat": None,
         "agent_id": None,
     }
 
@@ -190,6 +196,11 @@ def _items(ids: Sequence[int]) -> dict[int, list[Item]]:
     spans = HandleSpan.objects.filter(conversation_id__in=ids)
     for cid, at, seconds in spans.values_list("conversation_id", "started_at", "seconds"):
         items[cid].append(Item(at, "handle", seconds))
+    ratings = Survey.objects.filter(
+        conversation_id__in=ids, kind=Kind.CSAT, score__isnull=False
+    ).order_by("answered_at")
+    for cid, asked, score in ratings.values_list("conversation_id", "created_at", "score"):
+        items[cid].append(Item(asked, "rating", score))
     return items
 
 

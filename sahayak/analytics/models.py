@@ -47,13 +47,15 @@ class Cycle(Dimensions):
     handle_s = models.PositiveIntegerField(default=0)
     # Solved, then opened again (the next cycle is the reopening).
     reopened = models.BooleanField(default=False)
+    # The customer's rating of this cycle's solution (the last, if changed).
+    csat = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "number"], name="cycle_once")
         ]
         indexes = [
-            models.Index(fields=["opened_at"], name="cycle_opened"),
+            models.Index(fields=["opened_at", "id"], name="cycle_opened"),
             models.Index(
                 fields=["solved_at"], condition=Q(solved_at__isnull=False), name="cycle_solved"
             ),

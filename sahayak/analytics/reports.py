@@ -381,6 +381,18 @@ def heat_map(scope: Scope) -> list[list[int]]:
     return grid
 
 
+def breakdown_counts(scope: Scope, by: str) -> dict[Any, int]:
+    """Conversations opened in the period per value of a dimension."""
+    w = where(scope, "opened_at").add("f.number = 1")
+    return {
+        k: int(n)
+        for k, n in sql.fetch(
+            f"SELECT f.{DIMENSIONS[by]} AS k, COUNT(*) FROM {CYCLES} f WHERE {w.sql()} GROUP BY k",
+            w.params,
+        )
+    }
+
+
 def breakdown(scope: Scope, by: str) -> dict[Any, dict[str, Any]]:
     """One row per value of a dimension: opened, solved, medians, CSAT, SLA."""
     rows: dict[Any, dict[str, Any]] = defaultdict(dict)
