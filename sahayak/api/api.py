@@ -28,6 +28,7 @@ from .routers import (
     macros,
     orders,
     organizations,
+    reports,
     routing,
     rules,
 )
@@ -57,6 +58,9 @@ api.add_router("/routing", routing.router)
 api.add_router("/canned-replies", canned.router)
 api.add_router("/macros", macros.router)
 api.add_router("/rules", rules.router)
+api.add_router("/reports", reports.router)
+api.add_router("/export", reports.export_router)
+api.add_router("/", reports.survey_router)
 api.add_router("/conversations", rules.runs_router)
 # Each channel's own endpoints (e.g. the email channel's /mailboxes and /inbound/email).
 # Channels that share endpoints (the messaging channels' /channels) name them once each.

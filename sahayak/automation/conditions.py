@@ -215,6 +215,21 @@ def _hours(facts: Facts, value: Any) -> str:
     return "closed" if facts.business_open is False else "open"
 
 
+def _rating(facts: Facts, value: Any) -> str | None:
+    """The customer's latest CSAT rating of this conversation ("1".."5"), if any."""
+    from sahayak.feedback.models import Kind, Survey
+
+    score = (
+        Survey.objects.filter(
+            conversation_id=facts.conversation.pk, kind=Kind.CSAT, score__isnull=False
+        )
+        .order_by("-answered_at")
+        .values_list("score", flat=True)
+        .first()
+    )
+    return str(score) if score is not None else None
+
+
 def _customer(name: str) -> Callable[[Facts, Any], Any]:
     def seen(facts: Facts, value: Any) -> Any:
         contact = facts.contact
@@ -277,6 +292,9 @@ FIELDS: dict[str, Field] = {
     ),
     "subject": Field(
         gettext_lazy("Subject"), ("contains", "not_contains", "matches"), "text", _conv("subject")
+    ),
+    "rating": Field(
+        gettext_lazy("Customer's rating (1 to 5)"), CHOICE_OPS + PRESENCE_OPS, "list", _rating
     ),
     "business_hours": Field(gettext_lazy("Business hours"), ("is",), "choice", _hours),
     "time_since": Field(

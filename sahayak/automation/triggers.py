@@ -25,6 +25,7 @@ class On(models.TextChoices):
     FIELDS = "fields", _("Custom fields changed")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
+    RATED = "rated", _("Customer rated")
 
 
 _BY_KIND = {
@@ -38,6 +39,7 @@ _BY_KIND = {
     EventKind.CUSTOM_FIELDS: On.FIELDS,
     EventKind.SLA_WARNING: On.SLA_WARNING,
     EventKind.SLA_BREACHED: On.SLA_BREACHED,
+    EventKind.RATED: On.RATED,
 }
 
 

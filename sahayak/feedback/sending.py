@@ -174,7 +174,7 @@ def _deliver(survey: Survey) -> str:
         context = _context(survey)
         text = render_to_string("feedback/csat_message.txt", context).strip()
         html = render_to_string("feedback/csat_message.html", context)
-        subject = _("How did we do? (request #%(n)s)") % {"n": conversation.pk}
+        subject = _("How did we do?")
     survey.message = services.send_automatic(
         conversation=conversation, text=text, html=html, kind="csat", subject=subject
     )

@@ -109,7 +109,7 @@ def answer(token: str, score: int | str, comment: str = "") -> Answer:
                 new=value,
                 comment=comment[:500],
                 survey=survey.pk,
-                kind=survey.kind,
+                survey_kind=survey.kind,
             )
         transaction.on_commit(
             lambda: survey_answered.send_robust(sender=Survey, survey=survey, changed=changed)
