@@ -83,8 +83,9 @@ def time_chart(
         css = f"s{index % 4}"
         if s.kind == "bar":
             b = bars.index(s)
-            for i, v in enumerate(s.values):
-                if v:
+            for i, value in enumerate(s.values):
+                if value:
+                    v = float(value)
                     left = x(i) - slot * 0.4 + b * bar_w
                     parts.append(
                         f'<rect class="{css}" x="{left:.1f}" y="{y(v):.1f}" width="{bar_w:.1f}" '
@@ -93,10 +94,11 @@ def time_chart(
                     )
             continue
         runs: list[list[str]] = [[]]
-        for i, v in enumerate(s.values):
-            if v is None:
+        for i, point in enumerate(s.values):
+            if point is None:
                 runs.append([])
                 continue
+            v = float(point)
             runs[-1].append(f"{x(i):.1f},{y(v):.1f}")
             parts.append(
                 f'<circle class="{css}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5"><title>'

@@ -149,8 +149,10 @@ def table(scope: reports.Scope, by: str) -> list[dict[str, Any]]:
         raise ReportError(_("Unknown table: %(by)s") % {"by": by})
     rows = _cached(f"table:{by}", scope, lambda: reports.breakdown(scope, by))
     names = names_of(by, list(rows))
-    out = [{"key": k, "name": names.get(k, str(k) if k not in (None, "") else _("None")), **v}
-           for k, v in rows.items()]
+    out = [
+        {"key": k, "name": names.get(k, str(k) if k not in (None, "") else _("None")), **v}
+        for k, v in rows.items()
+    ]
     out.sort(key=lambda r: (-(r.get("created") or 0), -(r.get("solved") or 0), str(r["name"])))
     return out
 
@@ -172,11 +174,14 @@ def names_of(by: str, ids: list[Any]) -> dict[Any, str]:
         from babel import Locale, UnknownLocaleError
         from django.utils.translation import get_language
 
-        named = {}
+        named: dict[Any, str] = {}
         for code in wanted:
             try:
-                named[code] = Locale.parse(code.replace("-", "_")).get_display_name(
-                    (get_language() or "en").replace("-", "_")
+                named[code] = str(
+                    Locale.parse(code.replace("-", "_")).get_display_name(
+                        (get_language() or "en").replace("-", "_")
+                    )
+                    or code
                 )
             except (ValueError, UnknownLocaleError):
                 named[code] = code
@@ -199,7 +204,5 @@ def filter_choices() -> dict[str, list[Choice]]:
             for pk, name in Inbox.objects.order_by("name").values_list("pk", "name")
         ],
         "channel": [Choice(c.kind, str(c.label)) for c in channels.channels()],
-        "language": [
-            Choice(code, str(name)) for code, name in settings.LANGUAGES
-        ],
+        "language": [Choice(code, str(name)) for code, name in settings.LANGUAGES],
     }

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpResponse
@@ -103,7 +103,7 @@ HEADER = [c if c != "number" else "cycle" for c in CONVERSATION_COLUMNS if c != 
 def _iso(value: Any) -> Any:
     """Timestamps as ISO 8601 in UTC whatever the database returns."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     if isinstance(value, str) and len(value) >= 19 and value[10] == " ":
         return value.replace(" ", "T", 1) + "+00:00"
     return value
@@ -116,7 +116,12 @@ def conversation_rows(scope: Scope, batch: int = BATCH) -> Iterator[list[tuple[A
     while True:
         w = where(scope, "opened_at")
         if after is not None:
-            w.add("(f.opened_at > %s OR (f.opened_at = %s AND f.id > %s))", after[0], after[0], after[1])
+            w.add(
+                "(f.opened_at > %s OR (f.opened_at = %s AND f.id > %s))",
+                after[0],
+                after[0],
+                after[1],
+            )
         rows = sql.fetch(
             f"SELECT {columns} FROM {CYCLES} f WHERE {w.sql()} ORDER BY f.opened_at, f.id "
             f"LIMIT {int(batch)}",

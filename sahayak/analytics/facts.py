@@ -30,12 +30,11 @@ from sahayak.conversations.models import (
     Message,
     Status,
 )
+from sahayak.feedback.models import Kind, Survey
 from sahayak.routing.calendars import ALWAYS, BusinessCalendar, between_us, epoch_us
 from sahayak.routing.deadlines import Calendars
 from sahayak.routing.models import ConversationSla, SlaPolicy
 from sahayak.routing.sla import MET, MISSED, evaluate
-
-from sahayak.feedback.models import Kind, Survey
 
 from .models import Cycle, HandleSpan, Response, SlaResult, Watermark
 
@@ -179,7 +178,12 @@ def _items(ids: Sequence[int]) -> dict[int, list[Item]]:
     items: dict[int, list[Item]] = {cid: [] for cid in ids}
     messages = Message.objects.filter(conversation_id__in=ids).exclude(direction=Direction.NOTE)
     for cid, direction, at, author, status, metadata in messages.values_list(
-        "conversation_id", "direction", "created_at", "author_user_id", "delivery_status", "metadata"
+        "conversation_id",
+        "direction",
+        "created_at",
+        "author_user_id",
+        "delivery_status",
+        "metadata",
     ):
         if direction == Direction.INBOUND:
             items[cid].append(Item(at, "customer"))
@@ -205,10 +209,11 @@ def _items(ids: Sequence[int]) -> dict[int, list[Item]]:
 
 
 def _sla_results(rows: dict[int, dict[str, Any]], calendars: Calendars) -> list[SlaResult]:
-    kept = ConversationSla.objects.filter(
-        conversation_id__in=list(rows), plan__isnull=False, policy__isnull=False
-    ).values_list("conversation_id", "policy_id", "plan")
-    kept = list(kept)
+    kept = list(
+        ConversationSla.objects.filter(
+            conversation_id__in=list(rows), plan__isnull=False, policy__isnull=False
+        ).values_list("conversation_id", "policy_id", "plan")
+    )
     policies = SlaPolicy.objects.in_bulk({p for _c, p, _plan in kept})
     results = []
     for cid, policy_id, plan in kept:
@@ -266,7 +271,12 @@ def recompute(ids: Iterable[int], calendars: Calendars | None = None) -> int:
         for c in facts.cycles:
             agent = c.pop("agent_id")
             cycles.append(
-                Cycle(conversation_id=cid, contact_id=row["contact_id"], **c, **_dimensions(row, agent))
+                Cycle(
+                    conversation_id=cid,
+                    contact_id=row["contact_id"],
+                    **c,
+                    **_dimensions(row, agent),
+                )
             )
         for r in facts.responses:
             agent = r.pop("agent_id")
@@ -345,9 +355,9 @@ def rebuild(batch: int = 1000, progress: Callable[[int, int], None] | None = Non
     done, last = 0, 0
     while True:
         ids = list(
-            Conversation.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[
-                :batch
-            ]
+            Conversation.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
         )
         if not ids:
             break

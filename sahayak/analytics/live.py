@@ -38,22 +38,28 @@ def today(teams: tuple[int, ...], zone: str) -> dict[str, Any]:
         .select_related("contact")
         .first()
     )
-    agents = User.objects.filter(is_active=True, routing__presence__in=(Presence.ONLINE, Presence.AWAY))
+    agents = User.objects.filter(
+        is_active=True, routing__presence__in=(Presence.ONLINE, Presence.AWAY)
+    )
     if teams:
         agents = agents.filter(teams__in=teams).distinct()
-    agents = agents.annotate(
-        load=Count(
-            "assigned_conversations",
-            filter=Q(assigned_conversations__status__in=OPEN),
-        ),
-        waiting=Count(
-            "assigned_conversations",
-            filter=Q(
-                assigned_conversations__status__in=OPEN,
-                assigned_conversations__waiting_since__isnull=False,
+    agents = (
+        agents.annotate(
+            load=Count(
+                "assigned_conversations",
+                filter=Q(assigned_conversations__status__in=OPEN),
             ),
-        ),
-    ).select_related("routing").order_by("-load", "username")[:200]
+            waiting=Count(
+                "assigned_conversations",
+                filter=Q(
+                    assigned_conversations__status__in=OPEN,
+                    assigned_conversations__waiting_since__isnull=False,
+                ),
+            ),
+        )
+        .select_related("routing")
+        .order_by("-load", "username")[:200]
+    )
     return {
         **figures,
         "longest": longest,

@@ -62,6 +62,9 @@ class Cycle(Dimensions):
             models.Index(fields=["contact_id", "opened_at"], name="cycle_contact"),
         ]
 
+    def __str__(self) -> str:
+        return f"cycle {self.number} of #{self.conversation_id}"
+
 
 class Response(Dimensions):
     """An agent's reply that ended a customer's wait (the first of a cycle, or a next one)."""
@@ -76,6 +79,9 @@ class Response(Dimensions):
     class Meta:
         indexes = [models.Index(fields=["responded_at"], name="response_at")]
 
+    def __str__(self) -> str:
+        return f"response at {self.responded_at} in #{self.conversation_id}"
+
 
 class SlaResult(Dimensions):
     """A stopped SLA clock: met or missed, counted when it stopped."""
@@ -87,6 +93,9 @@ class SlaResult(Dimensions):
 
     class Meta:
         indexes = [models.Index(fields=["stopped_at"], name="slaresult_at")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {'met' if self.met else 'missed'} in #{self.conversation_id}"
 
 
 class HandleSpan(models.Model):
@@ -100,9 +109,15 @@ class HandleSpan(models.Model):
     class Meta:
         indexes = [models.Index(fields=["conversation", "started_at"], name="handle_conv")]
 
+    def __str__(self) -> str:
+        return f"{self.seconds} s on #{self.conversation_id}"
+
 
 class Watermark(models.Model):
     """How far the fact refresher has read an append-only table (by id)."""
 
     name = models.CharField(max_length=40, primary_key=True)
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.value}"

@@ -335,9 +335,7 @@ def backlog_at(scope: Scope) -> float:
 
 def median_series(scope: Scope, name: str, business: bool = False) -> list[float | None]:
     found = percentiles(scope, name, business=business, by="bucket")
-    return [
-        (found[k]["median"] if k in found else None) for k in range(_points(scope.period))
-    ]
+    return [(found[k]["median"] if k in found else None) for k in range(_points(scope.period))]
 
 
 def satisfaction_series(scope: Scope) -> dict[str, list[float | None]]:

@@ -93,9 +93,7 @@ class Survey(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["due_at", "id"], condition=Q(state="pending"), name="survey_due"
-            ),
+            models.Index(fields=["due_at", "id"], condition=Q(state="pending"), name="survey_due"),
             models.Index(fields=["contact", "kind", "sent_at"], name="survey_contact"),
             models.Index(
                 fields=["kind", "answered_at"],

@@ -77,7 +77,10 @@ def request_csat(conversation: Conversation) -> Survey:
     """An agent's (or the API's) request: sent now, whatever the inbox's settings; still
     only where the customer can be reached."""
     survey = Survey.objects.create(
-        kind=Kind.CSAT, conversation=conversation, due_at=timezone.now(), **_csat_fields(conversation)
+        kind=Kind.CSAT,
+        conversation=conversation,
+        due_at=timezone.now(),
+        **_csat_fields(conversation),
     )
     reason = _send_one(survey.pk, by_hand=True)
     survey.refresh_from_db()

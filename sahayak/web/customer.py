@@ -26,6 +26,7 @@ class CustomerPanel:
     conversations: list[dict[str, Any]]
     more_conversations: bool
     local_time: datetime | None
+    ratings: list[Any]
 
 
 def local_time(zone: str) -> datetime | None:
@@ -41,7 +42,7 @@ def local_time(zone: str) -> datetime | None:
 def customer_panel(
     user: User, contact: Contact, exclude_conversation: int | None = None
 ) -> CustomerPanel:
-    """Five queries whatever the customer's history: identities, orders (+count), tickets."""
+    """Six queries whatever the customer's history: identities, orders (+count), tickets."""
     identities = list(contact.identities.order_by("kind", "id"))
     orders = list(contact.orders.order_by("-ordered_at")[:ORDERS_SHOWN])
     order_count = len(orders)
@@ -63,4 +64,19 @@ def customer_panel(
         conversations=conversations[:CONVERSATIONS_SHOWN],
         more_conversations=len(conversations) > CONVERSATIONS_SHOWN,
         local_time=local_time(contact.time_zone),
+        ratings=_ratings(contact),
+    )
+
+
+RATINGS_SHOWN = 5
+
+
+def _ratings(contact: Contact) -> list[Any]:
+    """The customer's latest survey answers (CSAT and NPS), newest first: one query."""
+    from sahayak.feedback.models import Survey
+
+    return list(
+        Survey.objects.filter(contact=contact, answered_at__isnull=False)
+        .order_by("-answered_at")
+        .only("kind", "score", "comment", "answered_at", "conversation_id")[:RATINGS_SHOWN]
     )

@@ -15,6 +15,7 @@ from .views import (
     search,
     security,
     signin,
+    surveys,
 )
 
 app_name = "web"
@@ -70,6 +71,10 @@ urlpatterns = [
         name="kb_from_reply",
     ),
     path("c/<int:conversation_id>/handle/", reports.handle_beacon, name="handle_beacon"),
+    path("c/<int:conversation_id>/ask-rating/", surveys.ask_rating, name="ask_rating"),
+    path("settings/surveys/", surveys.settings_page, name="surveys"),
+    path("settings/surveys/inbox/<int:inbox_id>/", surveys.save_inbox, name="survey_inbox"),
+    path("settings/surveys/campaigns/", surveys.start_campaign, name="survey_campaign"),
     path("reports/", reports.overview, name="reports"),
     path("reports/today/", reports.today, name="reports_today"),
     path("reports/metrics/", reports.metrics_help, name="metrics_help"),

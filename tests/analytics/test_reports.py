@@ -128,17 +128,33 @@ def test_csat_nps_and_self_service_rates() -> None:
     when = MONDAY + timedelta(hours=12)
     for n, score in enumerate((5, 4, 2, 5)):
         Survey.objects.create(
-            kind="csat", state="answered", contact=t.conversation.contact,
-            conversation=t.conversation, due_at=when + timedelta(minutes=n), score=score,
+            kind="csat",
+            state="answered",
+            contact=t.conversation.contact,
+            conversation=t.conversation,
+            due_at=when + timedelta(minutes=n),
+            score=score,
             answered_at=when,
             channel="api",
         )
     for score in (10, 9, 7, 3):
         Survey.objects.create(
-            kind="nps", state="answered", contact=t.conversation.contact,
-            due_at=when, score=score, answered_at=when, channel="email",
+            kind="nps",
+            state="answered",
+            contact=t.conversation.contact,
+            due_at=when,
+            score=score,
+            answered_at=when,
+            channel="email",
         )
-    for kind in ("deflected", "deflected", "deflected", "submitted", "bot_resolved", "bot_handover"):
+    for kind in (
+        "deflected",
+        "deflected",
+        "deflected",
+        "submitted",
+        "bot_resolved",
+        "bot_handover",
+    ):
         e = SelfServiceEvent.objects.create(kind=kind)
         SelfServiceEvent.objects.filter(pk=e.pk).update(created_at=when)
     found = reports.counts(_scope(date(2026, 3, 2), date(2026, 3, 2)))

@@ -32,9 +32,7 @@ class Timeline:
         Message.objects.filter(pk=m.pk).update(created_at=self._when(minutes))
         return m
 
-    def reply(
-        self, minutes: float, agent: Any, status: str = "sent", **metadata: Any
-    ) -> Message:
+    def reply(self, minutes: float, agent: Any, status: str = "sent", **metadata: Any) -> Message:
         m = MessageFactory(
             conversation=self.conversation,
             direction="out",

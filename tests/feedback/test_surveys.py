@@ -30,13 +30,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def email_inbox(db: Any) -> Inbox:
-    inbox = Inbox.objects.create(name="Support mail", channel="email", config={"address": "help@shop.example"})
+    inbox = Inbox.objects.create(
+        name="Support mail", channel="email", config={"address": "help@shop.example"}
+    )
     SurveySettings.objects.create(inbox=inbox, enabled=True, delay_minutes=0, once_per_days=7)
     return inbox
 
 
 def _solved(inbox: Inbox, admin: Any, address: str = "asha@mail.example", locale: str = "") -> Any:
-    result = receive(inbound(inbox, sender_address=address, external_id=f"<{address}-{timezone.now().timestamp()}@x>"))
+    result = receive(
+        inbound(
+            inbox, sender_address=address, external_id=f"<{address}-{timezone.now().timestamp()}@x>"
+        )
+    )
     conversation = result.conversation
     if locale:
         conversation.contact.locale = locale
@@ -118,12 +124,11 @@ def test_the_rules_that_hold_a_survey_back(
     email_inbox: Inbox, admin: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        first = _solved(email_inbox, admin, address="ravi@mail.example")
+        _solved(email_inbox, admin, address="ravi@mail.example")
     sending.send_due()
     # the same customer again within 7 days: not asked twice
     with django_capture_on_commit_callbacks(execute=True):
-        again = _solved(email_inbox, admin, address="ravi@mail.example")
-    assert again.pk != first.pk or True
+        _solved(email_inbox, admin, address="ravi@mail.example")
     sending.send_due()
     reasons = list(Survey.objects.order_by("id").values_list("state", "skip_reason"))
     assert reasons == [("sent", ""), ("skipped", "recent")]
@@ -168,7 +173,10 @@ def test_a_bad_rating_starts_a_rule(
     make_rule(
         "Follow up bad ratings",
         events=["rated"],
-        conditions={"match": "all", "items": [{"field": "rating", "op": "in", "value": ["1", "2"]}]},
+        conditions={
+            "match": "all",
+            "items": [{"field": "rating", "op": "in", "value": ["1", "2"]}],
+        },
         actions=[{"type": "add_tags", "value": ["unhappy"]}],
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -188,8 +196,20 @@ def test_nps_campaign_asks_the_segment_at_its_rate(
     for contact, n in ((recent, 1), (old, 2), (none, 3)):
         Identity.objects.create(contact=contact, kind="email", address=f"c{n}@mail.example")
     now = timezone.now()
-    Order.objects.create(contact=recent, external_ref="A1", amount=10, currency="INR", ordered_at=now - timedelta(days=5))
-    Order.objects.create(contact=old, external_ref="A2", amount=10, currency="INR", ordered_at=now - timedelta(days=400))
+    Order.objects.create(
+        contact=recent,
+        external_ref="A1",
+        amount=10,
+        currency="INR",
+        ordered_at=now - timedelta(days=5),
+    )
+    Order.objects.create(
+        contact=old,
+        external_ref="A2",
+        amount=10,
+        currency="INR",
+        ordered_at=now - timedelta(days=400),
+    )
     response = client_for(admin).post(
         "/api/v1/nps-campaigns", {"name": "Q4", "ordered_within_days": 90, "per_hour": 60}
     )

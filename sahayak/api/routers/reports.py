@@ -56,7 +56,9 @@ def overview(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-@router.get("/tables/{by}", response={200: list[dict[str, Any]], 403: Error, 404: Error, 422: Error})
+@router.get(
+    "/tables/{by}", response={200: list[dict[str, Any]], 403: Error, 404: Error, 422: Error}
+)
 def table(request: HttpRequest, by: str) -> list[dict[str, Any]]:
     """One row per agent, team, channel, inbox, language or tag."""
     user = _manager(request)
@@ -91,9 +93,7 @@ def event_log(request: HttpRequest, after: int = 0, limit: int = 10_000) -> Stre
 
 
 @export_router.get("/messages", response={200: None, 403: Error, 422: Error})
-def message_log(
-    request: HttpRequest, after: int = 0, limit: int = 10_000
-) -> StreamingHttpResponse:
+def message_log(request: HttpRequest, after: int = 0, limit: int = 10_000) -> StreamingHttpResponse:
     """Every message without its text (JSON Lines), resumable like the event log."""
     return _lines(request, after, limit, exports.message_log)
 

@@ -19,8 +19,8 @@ def _locale() -> str:
 
 @register.filter
 def duration(seconds: Any) -> str:
-    """"2 hr 5 min" in the viewer's language; "—" when there is nothing to measure."""
-    if seconds is None:
+    """ "2 hr 5 min" in the viewer's language; "—" when there is nothing to measure."""
+    if seconds is None or seconds == "":
         return "—"
     total = int(round(float(seconds)))
     locale = _locale()
@@ -45,14 +45,14 @@ def duration(seconds: Any) -> str:
 @register.filter
 def share(value: Any) -> str:
     """A ratio (0..1) as a percentage."""
-    if value is None:
+    if value is None or value == "":
         return "—"
     return format_percent(float(value), "#,##0.#%", locale=_locale())
 
 
 @register.filter
 def number(value: Any, digits: int = 0) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
     pattern = "#,##0" + ("." + "#" * int(digits) if digits else "")
     return format_decimal(float(value), pattern, locale=_locale())

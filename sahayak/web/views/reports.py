@@ -66,9 +66,19 @@ def overview(request: HttpRequest) -> HttpResponse:
         "f": data["figures"],
         "p": data["previous"] or {},
         "labels": labels,
-        "rows": list(zip(labels, volume["created"], volume["solved"], volume["backlog"],
-                         data["first_response"], data["resolution"],
-                         data["satisfaction"]["csat"], data["satisfaction"]["nps"], strict=True)),
+        "rows": list(
+            zip(
+                labels,
+                volume["created"],
+                volume["solved"],
+                volume["backlog"],
+                data["first_response"],
+                data["resolution"],
+                data["satisfaction"]["csat"],
+                data["satisfaction"]["nps"],
+                strict=True,
+            )
+        ),
         "volume_chart": charts.time_chart(
             _("Conversations opened and solved, and the backlog"),
             labels,
@@ -141,8 +151,13 @@ def table_page(request: HttpRequest, by: str) -> HttpResponse:
     return render(
         request,
         "web/reports/table.html",
-        {"rows": rows, "by": by, "by_label": dashboard.BY[by], "query": request.GET.urlencode(),
-         "error": error},
+        {
+            "rows": rows,
+            "by": by,
+            "by_label": dashboard.BY[by],
+            "query": request.GET.urlencode(),
+            "error": error,
+        },
     )
 
 
@@ -158,7 +173,7 @@ def export_table(request: HttpRequest, by: str, fmt: str) -> HttpResponse:
 
 
 @login_required
-def export_conversations(request: HttpRequest) -> HttpResponse:
+def export_conversations(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = _manager(request)
     try:
         scope = dashboard.scope_from(request.GET, _zone(user))
@@ -181,8 +196,12 @@ def today(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"data": data, "choices": dashboard.filter_choices(), "teams": {str(t) for t in teams},
-         "now": timezone.now()},
+        {
+            "data": data,
+            "choices": dashboard.filter_choices(),
+            "teams": {str(t) for t in teams},
+            "now": timezone.now(),
+        },
     )
 
 

@@ -448,3 +448,35 @@ document.addEventListener("click", function (event) {
   box.addEventListener("input", update);
   if (select) select.addEventListener("change", update);
 })();
+
+/* Handle time: seconds this conversation's page is visible and focused, reported about
+   once a minute and when the page is hidden or left (docs/metrics.md). */
+(function () {
+  "use strict";
+  var conv = document.getElementById("conversation");
+  if (!conv || !conv.dataset.handleUrl || !navigator.sendBeacon) return;
+  var token = (document.body.getAttribute("hx-headers") || "").match(/"X-CSRFToken": "([^"]+)"/);
+  var since = null, banked = 0;
+  function active() { return document.visibilityState === "visible" && document.hasFocus(); }
+  function pause() { if (since !== null) { banked += (Date.now() - since) / 1000; since = null; } }
+  function resume() { if (since === null && active()) since = Date.now(); }
+  function report() {
+    pause();
+    var seconds = Math.floor(banked);
+    if (seconds >= 1) {
+      var data = new FormData();
+      data.append("seconds", String(seconds));
+      if (token) data.append("csrfmiddlewaretoken", token[1]);
+      if (navigator.sendBeacon(conv.dataset.handleUrl, data)) banked -= seconds;
+    }
+    resume();
+  }
+  window.addEventListener("focus", resume);
+  window.addEventListener("blur", pause);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") report(); else resume();
+  });
+  window.addEventListener("pagehide", report);
+  setInterval(report, 60000);
+  resume();
+})();
