@@ -9,6 +9,7 @@ the current maximum, so the generator can be run again to add more.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -21,7 +22,8 @@ from django.db import connection, transaction
 
 from sahayak.accounts.models import Team, User
 from sahayak.contacts.models import Contact, Identity
-from sahayak.conversations.models import Conversation, Inbox, Message
+from sahayak.conversations.models import Conversation, Event, Inbox, Message
+from sahayak.feedback.models import Survey
 
 LOCALES = corpus.LOCALES
 
@@ -56,6 +58,7 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
     teams, agents, inboxes = _fixtures()
     contact0, conv0, msg0 = _max_id(Contact), _max_id(Conversation), _max_id(Message)
     identity0 = _max_id(Identity)
+    event_id, survey_id = _max_id(Event), _max_id(Survey)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     span = (datetime.now(UTC) - start).total_seconds()
     msg_id = msg0
@@ -142,6 +145,45 @@ def _rows(n: int, rng: random.Random) -> Iterator[tuple[str, tuple]]:
                     when if direction == "out" else None,
                 ),
             )
+        # The log the report facts are replayed from: assignment, opening, solving.
+        changes = [("status", answered, {"from": "new", "to": "open"})]
+        if assignee:
+            changes.append(
+                ("assignee", created + timedelta(minutes=1), {"from": None, "to": assignee})
+            )
+        if solved:
+            changes.append(("status", solved, {"from": "open", "to": status}))
+        for kind, when, data in changes:
+            event_id += 1
+            yield ("event", (event_id, conv_id, None, kind, json.dumps(data), when))
+        if solved and rng.random() < 0.3:  # a third of the solved ones rated
+            survey_id += 1
+            answered_at = solved + timedelta(hours=rng.randint(1, 48))
+            score = rng.choices((1, 2, 3, 4, 5), weights=(5, 5, 10, 30, 50))[0]
+            yield (
+                "survey",
+                (
+                    survey_id,
+                    "csat",
+                    "answered",
+                    contact_id,
+                    conv_id,
+                    CHANNELS[channel_index],
+                    locale,
+                    "",
+                    solved,
+                    solved,
+                    "",
+                    answered_at + timedelta(days=14),
+                    score,
+                    "",
+                    answered_at,
+                    solved,
+                    inboxes[channel_index],
+                    team,
+                    assignee,
+                ),
+            )
 
 
 COLUMNS = {
@@ -163,6 +205,13 @@ COLUMNS = {
         "id, conversation_id, direction, channel, author_user_id, "
         "author_contact_id, text, html, external_id, metadata, created_at, "
         "delivery_status, delivery_error, delivery_attempts, next_attempt_at, sent_at",
+    ),
+    "event": (Event, "id, conversation_id, actor_id, kind, data, created_at"),
+    "survey": (
+        Survey,
+        "id, kind, state, contact_id, conversation_id, channel, language, address, due_at, "
+        "sent_at, skip_reason, open_until, score, comment, answered_at, created_at, inbox_id, "
+        "team_id, agent_id",
     ),
 }
 
@@ -240,6 +289,7 @@ def main() -> None:
         else:
             cur.execute("ANALYZE")
     print(f"Done in {time.monotonic() - started:,.1f}s")
+    print("Report facts: run `sahayak analytics rebuild` (bench/reports.py does it when empty).")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from sahayak.conversations.models import Event, Message
 from . import sql
 from .reports import CYCLES, Scope, where
 
-BATCH = 5000
+BATCH = 10_000
 
 
 def _table_columns() -> list[tuple[str, str]]:
@@ -109,9 +109,28 @@ def _iso(value: Any) -> Any:
     return value
 
 
+TIMES = ("opened_at", "first_response_at", "solved_at")
+
+
+def _utc_text(col: str) -> str:
+    """A timestamp column as ISO 8601 text made by the database (no parsing per row)."""
+    if sql.is_postgres():
+        return f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {col})"
+
+
+def _column(name: str) -> str:
+    if name in TIMES:
+        return _utc_text(f"f.{name}")
+    if name == "reopened":  # 0/1 on every database
+        return "CASE WHEN f.reopened THEN 1 ELSE 0 END"
+    return f"f.{name}"
+
+
 def conversation_rows(scope: Scope, batch: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:
-    """Batches of cycle rows opened in the scope, in (opened_at, id) order."""
-    columns = ", ".join(f"f.{c}" for c in CONVERSATION_COLUMNS)
+    """Batches of cycle rows opened in the scope, in (opened_at, id) order; each row is
+    the keyset (opened_at, id) followed by ``HEADER``'s columns."""
+    columns = ", ".join(_column(c) for c in CONVERSATION_COLUMNS if c != "id")
     after: tuple[Any, int] | None = None
     while True:
         w = where(scope, "opened_at")
@@ -123,15 +142,14 @@ def conversation_rows(scope: Scope, batch: int = BATCH) -> Iterator[list[tuple[A
                 after[1],
             )
         rows = sql.fetch(
-            f"SELECT {columns} FROM {CYCLES} f WHERE {w.sql()} ORDER BY f.opened_at, f.id "
-            f"LIMIT {int(batch)}",
+            f"SELECT f.opened_at, f.id, {columns} FROM {CYCLES} f WHERE {w.sql()} "
+            f"ORDER BY f.opened_at, f.id LIMIT {int(batch)}",
             w.params,
         )
         if not rows:
             return
         yield rows
-        last = rows[-1]
-        after = (last[3], last[0])
+        after = (rows[-1][0], rows[-1][1])
         if len(rows) < batch:
             return
 
@@ -141,17 +159,10 @@ def conversation_rows_csv(scope: Scope, batch: int = BATCH) -> Iterator[str]:
     writer = csv.writer(out)
     writer.writerow(HEADER)
     yield out.getvalue()
-    times = {CONVERSATION_COLUMNS.index(c) for c in ("opened_at", "first_response_at", "solved_at")}
-    flags = CONVERSATION_COLUMNS.index("reopened")
     for rows in conversation_rows(scope, batch):
         out.seek(0)
         out.truncate()
-        for row in rows:
-            values = list(row)
-            for i in times:
-                values[i] = _iso(values[i])
-            values[flags] = 1 if values[flags] else 0
-            writer.writerow(values[1:])
+        writer.writerows(row[2:] for row in rows)
         yield out.getvalue()
 
 

@@ -62,7 +62,8 @@ def test_tables_and_exports_carry_the_figures(web: Any, admin: Any) -> None:
     export = web.get(f"/reports/conversations.csv{query}")
     lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert lines[0][:3] == ["conversation_id", "cycle", "opened_at"]
-    assert len(lines) == 4 and lines[1][2].endswith("+00:00")
+    assert len(lines) == 4 and lines[1][2] == "2026-03-02T09:00:00Z"
+    assert lines[1][-2:] == ["0", ""]  # not reopened, not rated
 
 
 def test_a_bad_filter_is_a_clear_400(web: Any) -> None:
