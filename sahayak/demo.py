@@ -20,7 +20,15 @@ from sahayak.contacts.models import Organization
 from sahayak.contacts.services import OrderData, upsert_order
 from sahayak.conversations import channels
 from sahayak.conversations.inbound import InboundMessage
-from sahayak.conversations.models import DeliveryStatus, Direction, Inbox, Message, Status
+from sahayak.conversations.models import (
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Event,
+    Inbox,
+    Message,
+    Status,
+)
 from sahayak.conversations.pipeline import receive
 from sahayak.conversations.services import assign, set_status, set_tags
 
@@ -324,6 +332,8 @@ def load(progress: Callable[[str], None] = lambda _msg: None, seed: int = 7) -> 
     progress(f"{knowledge_demo.load(admin)} help center articles")
     progress(f"{_canned_replies()} canned replies and macros")
     progress(f"{_rules(support, billing)} automation rules")
+    _surveys_on(inboxes)
+    transaction.on_commit(_replay_for_reports)
     _, secret = create_api_token(user=admin, name="demo")
     transaction.on_commit(_compute_deadlines)
     return {
@@ -536,6 +546,58 @@ def _compute_deadlines() -> None:
         _done, after = deadlines.recompute_open(after)
 
 
+RATING_COMMENTS = {
+    "en": ["Quick and friendly, thank you!", "Took a while, but solved.", ""],
+    "hi": ["बहुत अच्छी सेवा, धन्यवाद!", "जवाब देर से मिला।", ""],
+    "bn": ["খুব ভালো সাহায্য, ধন্যবাদ!", "উত্তর পেতে দেরি হয়েছে।", ""],
+    "el": ["Γρήγορη εξυπηρέτηση, ευχαριστώ!", "Άργησε λίγο.", ""],
+    "fr": ["Rapide et aimable, merci !", "Un peu long, mais résolu.", ""],
+}
+
+
+def _rating(conversation: Conversation, lang: str, rng: random.Random) -> None:
+    """A customer who answered the satisfaction survey (through the real answer path)."""
+    from sahayak.feedback import surveys
+    from sahayak.feedback.models import Kind, State, Survey
+
+    now = timezone.now()
+    survey = Survey.objects.create(
+        kind=Kind.CSAT,
+        state=State.SENT,
+        contact_id=conversation.contact_id,
+        conversation=conversation,
+        channel=conversation.channel,
+        language=lang,
+        due_at=conversation.solved_at or now,
+        sent_at=conversation.solved_at or now,
+        open_until=now + timedelta(days=14),
+        inbox_id=conversation.inbox_id,
+        team_id=conversation.team_id,
+        agent_id=conversation.assignee_id,
+    )
+    score = rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 4, 6))[0]
+    comment = rng.choice(RATING_COMMENTS[lang]) if score != 3 else ""
+    surveys.answer(surveys.token_of(survey), score, comment)
+    Survey.objects.filter(pk=survey.pk).update(answered_at=conversation.solved_at or now)
+
+
+def _surveys_on(inboxes: dict[str, Inbox]) -> None:
+    """Customers of the mailbox and the chat are asked for a rating once solved."""
+    from sahayak.feedback.models import SurveySettings
+
+    for kind in ("email", "chat"):
+        if kind in inboxes:
+            SurveySettings.objects.get_or_create(
+                inbox=inboxes[kind], defaults={"enabled": True, "delay_minutes": 0}
+            )
+
+
+def _replay_for_reports() -> None:
+    from sahayak.analytics import facts
+
+    facts.rebuild()
+
+
 def enable_answer_bot() -> None:
     """Turned on once the demo's past chats are stored, so only new chats meet the bot."""
     for inbox in Inbox.objects.filter(channel="chat"):
@@ -640,22 +702,29 @@ def _conversation(
             author_user=agent,
             text=REPLIES[lang],
             delivery_status=DeliveryStatus.SENT,
-            sent_at=now - age / 2,
+        )
+        answered = min(
+            now - timedelta(minutes=1), now - age + timedelta(minutes=rng.randint(3, 600))
         )
         Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND).update(
-            created_at=now - age / 2
+            created_at=answered, sent_at=answered
         )
         conversation.refresh_from_db()
-        conversation.first_response_at = conversation.created_at + timedelta(
-            minutes=rng.randint(3, 600)
-        )
+        conversation.first_response_at = answered
         conversation.waiting_since = None
         conversation.save(update_fields=["first_response_at", "waiting_since"])
-        set_status(
-            conversation=conversation,
-            status=rng.choice([Status.OPEN, Status.PENDING, Status.SOLVED]),
-            actor=agent,
+        status = rng.choice([Status.OPEN, Status.PENDING, Status.SOLVED])
+        set_status(conversation=conversation, status=status, actor=agent)
+        # The log as it happened: assigned, answered, then the status change.
+        Event.objects.filter(conversation=conversation, kind="assignee").update(
+            created_at=answered - timedelta(minutes=1)
         )
+        changed = min(now, answered + timedelta(minutes=rng.randint(5, 240)))
+        Event.objects.filter(conversation=conversation, kind="status").update(created_at=changed)
+        if status == Status.SOLVED:
+            Conversation.objects.filter(pk=conversation.pk).update(solved_at=changed)
+            if rng.random() < 0.7:
+                _rating(conversation, lang, rng)
     if rng.random() < 0.4:
         set_tags(
             conversation=conversation,

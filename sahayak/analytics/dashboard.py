@@ -63,7 +63,7 @@ def scope_from(params: Mapping[str, Any], zone: str) -> reports.Scope:
     def many(name: str) -> list[str]:
         getlist = getattr(params, "getlist", None)
         if getlist is not None:
-            return [str(v) for v in getlist(name)]
+            return [str(v) for v in getlist(name) if v not in (None, "")]
         value = params.get(name)
         if value in (None, ""):
             return []

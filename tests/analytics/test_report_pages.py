@@ -73,6 +73,16 @@ def test_a_bad_filter_is_a_clear_400(web: Any) -> None:
     assert web.get("/reports/nothing/").status_code == 404
 
 
+def test_empty_filter_fields_mean_everything(web: Any) -> None:
+    """The filter form sends every field; an empty one filters nothing."""
+    t = Timeline()
+    t.customer(0)
+    facts.rebuild()
+    query = "from=2026-03-02&to=2026-03-02&days=&team=&channel=&inbox=&language="
+    page = web.get(f"/reports/?{query}", HTTP_HX_REQUEST="true").content.decode()
+    assert '<p class="big">1</p>' in page
+
+
 def test_htmx_filters_return_only_the_report_body(web: Any) -> None:
     response = web.get("/reports/?days=7", HTTP_HX_REQUEST="true")
     body = response.content.decode()
