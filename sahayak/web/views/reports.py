@@ -98,7 +98,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             fmt=lambda v: f"{v:.3g}",
         ),
         "satisfaction_chart": charts.time_chart(
-            _("CSAT (% satisfied) and NPS"),
+            _("CSAT (percent satisfied) and NPS"),
             labels,
             [
                 charts.Series(_("CSAT"), data["satisfaction"]["csat"]),
