@@ -141,14 +141,16 @@ def send_automatic(
     channel: str = "",
     subject: str = "",
     to: str = "",
+    extra: dict[str, str] | None = None,
 ) -> Message:
     """A message the system sends on its own (an acknowledgement, a chat transcript by
     email): delivered like a reply, but it is no one's first response and leaves the
     customer waiting. ``subject`` replaces the conversation's (which may be the customer's
-    own words) and ``to`` names the one address it goes to."""
+    own words) and ``to`` names the one address it goes to; ``extra`` is kept in the
+    message's metadata for the channel (a survey's answer link)."""
     from .delivery import schedule_delivery
 
-    metadata: dict[str, str] = {"automatic": kind}
+    metadata: dict[str, str] = {**(extra or {}), "automatic": kind}
     if subject:
         metadata["subject"] = subject[:200]
     if to:

@@ -179,7 +179,12 @@ def _deliver(survey: Survey) -> str:
         html = render_to_string("feedback/csat_message.html", context)
         subject = _("How did we do?")
     survey.message = services.send_automatic(
-        conversation=conversation, text=text, html=html, kind="csat", subject=subject
+        conversation=conversation,
+        text=text,
+        html=html,
+        kind="csat",
+        subject=subject,
+        extra={"survey": surveys.link(survey)},
     )
     return ""
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from sahayak.knowledge import help_center
@@ -19,8 +20,16 @@ from .models import Kind
 
 
 @never_cache
+@csrf_exempt  # the signed token is the authority, not a session: a chat widget posts here
 @require_http_methods(["GET", "POST"])
 def answer_page(request: HttpRequest, token: str) -> HttpResponse:
+    response = _answer_page(request, token)
+    if request.method == "POST":
+        response["Access-Control-Allow-Origin"] = "*"  # no cookie is read or set
+    return response
+
+
+def _answer_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey = surveys.survey_of(token)
     except surveys.SurveyError as exc:

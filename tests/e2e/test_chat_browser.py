@@ -242,3 +242,30 @@ def test_the_widget_suggests_articles_and_counts_a_deflection(chat, browser):
     link.wait_for()
     assert link.get_attribute("href").startswith(chat["base"] + "/help/fr/articles/")
     assert "Cela a-t-il résolu" in visitor.locator(".sc-agent .sc-bubble").last.inner_text()
+
+
+def test_a_visitor_rates_the_chat_inline_in_the_widget(chat, browser):
+    """The agent solves the chat and asks for a rating: the widget shows the scale in the
+    visitor's language, and one tap records the answer on the conversation."""
+    base = chat["base"]
+    agent = login(browser, base, "asha")
+    agent.goto(f"{base}/?view=all")
+    live(agent)
+    visitor = visitor_page(browser, chat["shop"])
+    send(visitor, "Où est ma commande ORD-12 ?")
+    visitor.wait_for_selector(".sc-visitor[data-id]")
+    agent.click("text=Où est ma commande ORD-12")
+    agent.wait_for_selector(".msg.dir-in:has-text('ORD-12')")
+    agent.select_option("select[name=status]", "solved")
+    agent.click("text=Ask the customer for a rating")
+    row = visitor.wait_for_selector(".sc-rating")
+    assert "Évaluez notre aide" in row.inner_text()
+    visitor.click(".sc-rate:has-text('4')")
+    visitor.wait_for_selector(".sc-rating-done")
+    answered = django_eval(
+        "from sahayak.feedback.models import Survey\n"
+        "s = Survey.objects.get()\n"
+        "result = [s.score, s.state, s.language]",
+        chat["env"],
+    )
+    assert answered[:2] == [4, "answered"]

@@ -468,6 +468,10 @@ def serialize(session: ChatSession, message: Message) -> dict[str, Any]:
         "id": message.pk,
         "from": "visitor" if message.direction == Direction.INBOUND else "agent",
         "bot": (message.metadata or {}).get("automatic") == "answer_bot",
+        # A rating request: the widget offers the scale inline and posts the answer there.
+        "survey": (message.metadata or {}).get("survey", "")
+        if (message.metadata or {}).get("automatic") == "csat"
+        else "",
         "client_id": client_id,
         "text": message.text,
         "author": name,

@@ -16,6 +16,8 @@ def widget_strings() -> dict[str, str]:
         "you": _("You"),
         "agent": _("Agent"),
         "bot": _("Answer bot"),
+        "rate_us": _("Rate our help from 1 (very poor) to 5 (excellent):"),
+        "rated": _("Thank you for your rating!"),
         "typing": _("%(name)s is typing…"),
         "seen": _("Seen"),
         "sending": _("Sending…"),

@@ -300,6 +300,7 @@
         link.rel = "noopener noreferrer";
         li.appendChild(link);
       });
+      if (m.survey) li.appendChild(ratingRow(m.survey));
       li.appendChild(el("div", "sc-meta"));
       insertInOrder(li, m.id);
     }
@@ -316,6 +317,28 @@
     if (m.from === "agent" && !opened) { unread++; badge(); }
     ui.list.scrollTop = ui.list.scrollHeight;
     return li;
+  }
+  // A rating request: the scale inline; the answer goes to the survey's signed link.
+  function ratingRow(url) {
+    var row = el("div", "sc-rating");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", S.rate_us);
+    row.appendChild(el("span", "sc-rating-label", S.rate_us));
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var b = el("button", "sc-rate", String(n));
+      b.type = "button";
+      b.addEventListener("click", function () {
+        var body = new URLSearchParams();
+        body.set("score", String(n));
+        fetch(url, { method: "POST", body: body, credentials: "omit" }).then(function (r) {
+          if (!r.ok) throw new Error(r.status);
+          row.textContent = "";
+          row.appendChild(el("span", "sc-rating-done", S.rated));
+        }).catch(function () { b.classList.add("sc-rate-failed"); });
+      });
+      row.appendChild(b);
+    });
+    return row;
   }
   function insertInOrder(li, id) {
     if (id) {
