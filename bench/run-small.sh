@@ -44,6 +44,8 @@ echo "-- SLA deadlines, inbox by deadline and assignment (same 20,000 conversati
 DATABASE_URL=$LIST_DB $PY bench/sla.py --runs 50 --processes 2
 echo "-- automation: 200 event rules per inbound message, a time-rule sweep (same data)"
 DATABASE_URL=$LIST_DB $PY bench/automation.py --messages 300 --all-pending
+echo "-- reports: fact replay, 90-day overview, per-conversation CSV export (same data)"
+DATABASE_URL=$LIST_DB $PY bench/reports.py --runs 10
 
 echo "-- conversation creation over HTTP (wrk, 8 in flight)"
 new_dir; CREATE_DIR=$DIR

@@ -578,7 +578,8 @@ def _rating(conversation: Conversation, lang: str, rng: random.Random) -> None:
     score = rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 2, 4, 6))[0]
     comment = rng.choice(RATING_COMMENTS[lang]) if score != 3 else ""
     surveys.answer(surveys.token_of(survey), score, comment)
-    Survey.objects.filter(pk=survey.pk).update(answered_at=conversation.solved_at or now)
+    answered = min(now, (conversation.solved_at or now) + timedelta(hours=rng.randint(1, 30)))
+    Survey.objects.filter(pk=survey.pk).update(answered_at=answered)
 
 
 def _surveys_on(inboxes: dict[str, Inbox]) -> None:
@@ -724,6 +725,7 @@ def _conversation(
         if status == Status.SOLVED:
             Conversation.objects.filter(pk=conversation.pk).update(solved_at=changed)
             if rng.random() < 0.7:
+                conversation.solved_at = changed
                 _rating(conversation, lang, rng)
     if rng.random() < 0.4:
         set_tags(

@@ -2,6 +2,7 @@
 
     sahayak serve &                       # a demo server (make run)
     python docs/screenshots/take.py [--base http://127.0.0.1:8000]
+    python docs/screenshots/take.py --only reports --suffix -hi   # signed in as a Hindi user
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def main() -> None:
     parser.add_argument("--user", default="admin")
     parser.add_argument("--password", default="sahayak-demo")
     parser.add_argument("--conversation", type=int, default=3)
+    parser.add_argument("--only", choices=["all", "reports"], default="all")
+    parser.add_argument("--suffix", default="", help="added to the file names (-hi)")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -33,6 +36,10 @@ def main() -> None:
             page.fill("#id_username", args.user)
             page.fill("#id_password", args.password)
             page.click("button.primary")
+            page.goto(f"{args.base}/reports/?days=30")
+            page.screenshot(path=HERE / f"reports-{name}{args.suffix}.png", full_page=True)
+            if args.only == "reports":
+                continue
             page.goto(f"{args.base}/?view=all")
             page.screenshot(path=HERE / f"inbox-{name}.png")
             page.goto(f"{args.base}/c/{args.conversation}/")
