@@ -5,8 +5,9 @@
 1. The report facts replayed from the logs (``sahayak analytics rebuild``) when there are
    none yet (or with ``--rebuild``): conversations per second.
 2. The overview dashboard for the last ``--days`` (headline figures with the previous
-   period, chart series, heat map) and a table by team: p50/p95 computed afresh (cache
-   off), and as served within the cache's lifetime (``SAHAYAK_REPORTS_CACHE_SECONDS``).
+   period, chart series, heat map) and a table by team: p50/p95 all computed afresh, with
+   only the ended previous period's figures cached (``SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS``),
+   and as served within the cache's lifetime (``SAHAYAK_REPORTS_CACHE_SECONDS``).
 3. The per-conversation CSV export of every cycle: rows per second and peak memory.
 """
 
@@ -58,8 +59,14 @@ def main() -> None:
     scope = Scope(last_days(args.days, "Asia/Kolkata"))
 
     settings.SAHAYAK_REPORTS_CACHE_SECONDS = 0
+    settings.SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS = 0
+    measure(f"overview, {args.days} days, all afresh", lambda: dashboard.overview(scope), args.runs)
+    settings.SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS = 600
+    cache.clear()
     p95 = measure(
-        f"overview, {args.days} days, computed afresh", lambda: dashboard.overview(scope), args.runs
+        f"overview, {args.days} days, current period afresh",
+        lambda: dashboard.overview(scope),
+        args.runs,
     )
     measure(
         f"table by team, {args.days} days, afresh",
@@ -84,7 +91,7 @@ def main() -> None:
         lambda: client.get(f"/reports/?days={args.days}"),
         max(5, args.runs // 3),
     )
-    print(f"  overview p95 afresh: {p95:.0f} ms (target 300 ms)")
+    print(f"  overview p95, current period afresh: {p95:.0f} ms (target 300 ms)")
 
     everything = Scope(Period(date(2000, 1, 1), date.today(), "UTC"))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

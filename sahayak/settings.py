@@ -453,3 +453,5 @@ LOGGING = {
 SAHAYAK_SURVEY_OPEN_DAYS = env_int("SAHAYAK_SURVEY_OPEN_DAYS", 14)
 # Reports: a computed overview is reused this long (0: always computed afresh).
 SAHAYAK_REPORTS_CACHE_SECONDS = env_int("SAHAYAK_REPORTS_CACHE_SECONDS", 30)
+# ... and the figures of the period before (it has ended; only old conversations change it).
+SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS = env_int("SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS", 600)

@@ -4,7 +4,8 @@ the tables by dimension, with names for the ids.
 
 The overview of a scope is kept in the cache for ``SAHAYAK_REPORTS_CACHE_SECONDS`` (facts
 themselves follow the conversations a few seconds behind, so a page a few seconds old
-says nothing less true).
+says nothing less true); the figures of the period before, which has ended, for
+``SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ def _key(kind: str, scope: reports.Scope) -> str:
     return "reports:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def _cached(kind: str, scope: reports.Scope, compute: Any) -> Any:
-    seconds = settings.SAHAYAK_REPORTS_CACHE_SECONDS
+def _cached(kind: str, scope: reports.Scope, compute: Any, seconds: int | None = None) -> Any:
+    seconds = settings.SAHAYAK_REPORTS_CACHE_SECONDS if seconds is None else seconds
     if seconds <= 0:
         return compute()
     key = _key(kind, scope)
@@ -113,34 +114,40 @@ def _cached(kind: str, scope: reports.Scope, compute: Any) -> Any:
     return found
 
 
-def headline(scope: reports.Scope) -> dict[str, Any]:
-    return _cached("headline", scope, lambda: {**reports.counts(scope), **reports.durations(scope)})
+def headline(
+    scope: reports.Scope, scans: reports.Scans | None = None, seconds: int | None = None
+) -> dict[str, Any]:
+    return _cached(
+        "headline",
+        scope,
+        lambda: {**reports.counts(scope, scans), **reports.durations(scope, scans)},
+        seconds,
+    )
 
 
 def overview(scope: reports.Scope, compare: bool = True) -> dict[str, Any]:
     """Everything on the overview: figures (and the previous period's), series, heat map."""
 
+    scans = reports.Scans(scope)
+
     def compute() -> dict[str, Any]:
-        series = reports.volume_series(scope)
+        mix = reports.channel_mix(scope, scans)
         return {
             "labels": [d.isoformat() for d in reports.labels(scope.period)],
-            "volume": series,
-            "first_response": reports.median_series(scope, "first_response"),
-            "resolution": reports.median_series(scope, "resolution"),
+            "volume": reports.volume_series(scope, scans),
+            "first_response": reports.median_series(scope, "first_response", scans=scans),
+            "resolution": reports.median_series(scope, "resolution", scans=scans),
             "satisfaction": reports.satisfaction_series(scope),
-            "heat_map": reports.heat_map(scope),
-            "channels": _channel_mix(scope),
+            "heat_map": reports.heat_map(scope, scans),
+            "channels": sorted(mix.items(), key=lambda r: -r[1]),
         }
 
     result = dict(_cached("overview", scope, compute))
-    result["figures"] = headline(scope)
-    result["previous"] = headline(scope.previous()) if compare else None
+    result["figures"] = headline(scope, scans)
+    # The period before has ended: its figures change only when old conversations do.
+    history = settings.SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS
+    result["previous"] = headline(scope.previous(), seconds=history) if compare else None
     return result
-
-
-def _channel_mix(scope: reports.Scope) -> list[tuple[str, int]]:
-    rows = reports.breakdown_counts(scope, "channel")
-    return sorted(((k or "", n) for k, n in rows.items()), key=lambda r: -r[1])
 
 
 def table(scope: reports.Scope, by: str) -> list[dict[str, Any]]:

@@ -134,13 +134,8 @@ def conversation_rows(scope: Scope, batch: int = BATCH) -> Iterator[list[tuple[A
     after: tuple[Any, int] | None = None
     while True:
         w = where(scope, "opened_at")
-        if after is not None:
-            w.add(
-                "(f.opened_at > %s OR (f.opened_at = %s AND f.id > %s))",
-                after[0],
-                after[0],
-                after[1],
-            )
+        if after is not None:  # a row comparison: the (opened_at, id) index seeks to it
+            w.add("(f.opened_at, f.id) > (%s, %s)", after[0], after[1])
         rows = sql.fetch(
             f"SELECT f.opened_at, f.id, {columns} FROM {CYCLES} f WHERE {w.sql()} "
             f"ORDER BY f.opened_at, f.id LIMIT {int(batch)}",

@@ -288,7 +288,30 @@ def recompute(ids: Iterable[int], calendars: Calendars | None = None) -> int:
         Cycle.objects.bulk_create(cycles, batch_size=1000)
         Response.objects.bulk_create(responses, batch_size=1000)
         SlaResult.objects.bulk_create(sla, batch_size=1000)
+        _mark_returns({r["contact_id"] for r in rows.values()})
     return len(counted)
+
+
+def _mark_returns(contact_ids: set[int]) -> None:
+    """Each solved cycle of these customers: how long until they next opened one."""
+    if not contact_ids:
+        return
+    by_contact: dict[int, list[tuple[int, datetime, datetime | None, int | None]]] = {}
+    for row in Cycle.objects.filter(contact_id__in=contact_ids).values_list(
+        "contact_id", "id", "opened_at", "solved_at", "returned_s"
+    ):
+        by_contact.setdefault(row[0], []).append(row[1:])
+    changed = []
+    for cycles in by_contact.values():
+        openings = sorted(opened for _id, opened, _s, _r in cycles)
+        for pk, _opened, solved, returned in cycles:
+            value = None
+            if solved is not None:
+                later = next((o for o in openings if o > solved), None)
+                value = int((later - solved).total_seconds()) if later else None
+            if value != returned:
+                changed.append(Cycle(pk=pk, returned_s=value))
+    Cycle.objects.bulk_update(changed, ["returned_s"], batch_size=1000)
 
 
 # The append-only logs a change to a conversation leaves a row in.

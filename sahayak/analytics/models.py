@@ -49,6 +49,9 @@ class Cycle(Dimensions):
     reopened = models.BooleanField(default=False)
     # The customer's rating of this cycle's solution (the last, if changed).
     csat = models.PositiveSmallIntegerField(null=True)
+    # Seconds from the solve until the same customer opened another conversation (or
+    # reopened this one); null: not (yet) back. Kept current when they come back.
+    returned_s = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from sahayak.feedback.models import Kind, Survey
@@ -73,6 +74,12 @@ def where(scope: Scope, time_col: str, *, period: Period | None = None) -> Where
     period = period or scope.period
     w = Where().add(f"f.{time_col} >= %s", sql.param(period.start))
     w.add(f"f.{time_col} < %s", sql.param(period.end))
+    return filtered(scope, w)
+
+
+def filtered(scope: Scope, w: Where | None = None) -> Where:
+    """The scope's filters (not its period) added to ``w``."""
+    w = w if w is not None else Where()
     for column, values in (
         ("team_id", scope.teams),
         ("channel", scope.channels),
@@ -88,33 +95,74 @@ def where(scope: Scope, time_col: str, *, period: Period | None = None) -> Where
 # --- counts and rates ----------------------------------------------------------------------
 
 
-def counts(scope: Scope) -> dict[str, Any]:
+class Scans:
+    """The two scans most figures come from, each read once per page: cycles opened in
+    the period (by chart point, local weekday and hour, channel, first or reopen) and
+    cycles solved in it (by chart point, with sums)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    @cached_property
+    def opened(self) -> list[tuple[int, int, int, str, int, int]]:
+        local = sql.Local(self.scope.period)
+        shifted, shift_params = local.local("f.opened_at")
+        w = where(self.scope, "opened_at")
+        inner = (
+            f"SELECT {shifted} AS l, f.channel AS channel, f.number AS number "
+            f"FROM {CYCLES} f WHERE {w.sql()}"
+        )
+        rows = sql.fetch(
+            f"SELECT {local.bucket_of('x.l')} AS k, {local.weekday_of('x.l')} AS d, "
+            f"{local.hour_of('x.l')} AS h, x.channel, "
+            f"CASE WHEN x.number = 1 THEN 1 ELSE 0 END AS first, COUNT(*) "
+            f"FROM ({inner}) x GROUP BY k, d, h, x.channel, first",
+            [*shift_params, *w.params],
+        )
+        return [(int(k), int(d), int(h), c, int(first), int(n)) for k, d, h, c, first, n in rows]
+
+    @cached_property
+    def solved(self) -> list[tuple[int, ...]]:
+        """(point, solved, later reopened, replies, with handle time, handle seconds,
+        back within 7 days, back within 90 days)"""
+        bucket, bucket_params = sql.Local(self.scope.period).bucket("f.solved_at")
+        w = where(self.scope, "solved_at")
+        rows = sql.fetch(
+            f"SELECT {bucket} AS k, COUNT(*), "
+            f"SUM(CASE WHEN f.reopened THEN 1 ELSE 0 END), SUM(f.replies), "
+            f"SUM(CASE WHEN f.handle_s > 0 THEN 1 ELSE 0 END), SUM(f.handle_s), "
+            f"SUM(CASE WHEN f.returned_s <= {7 * 86400} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN f.returned_s <= {90 * 86400} THEN 1 ELSE 0 END) "
+            f"FROM {CYCLES} f WHERE {w.sql()} GROUP BY k",
+            [*bucket_params, *w.params],
+        )
+        return [tuple(int(v or 0) for v in row) for row in rows]
+
+    @cached_property
+    def pg_durations(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
+        return _durations_pg(self.scope)
+
+    def solved_total(self, index: int) -> int:
+        return sum(row[index] for row in self.solved)
+
+
+def counts(scope: Scope, scans: Scans | None = None) -> dict[str, Any]:
     """The period's headline figures that are counts or rates (not durations)."""
-    w = where(scope, "opened_at")
-    (created, reopened) = sql.fetch(
-        f"SELECT COALESCE(SUM(CASE WHEN f.number = 1 THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN f.number > 1 THEN 1 ELSE 0 END), 0) "
-        f"FROM {CYCLES} f WHERE {w.sql()}",
-        w.params,
-    )[0]
-    w = where(scope, "solved_at")
-    solved, reopen_later, replies, handled, handle_total = sql.fetch(
-        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN f.reopened THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(f.replies), 0), COALESCE(SUM(CASE WHEN f.handle_s > 0 THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(f.handle_s), 0) FROM {CYCLES} f WHERE {w.sql()}",
-        w.params,
-    )[0]
+    scans = scans or Scans(scope)
+    created = sum(n for _k, _d, _h, _c, first, n in scans.opened if first)
+    reopened = sum(n for _k, _d, _h, _c, first, n in scans.opened if not first)
+    solved = scans.solved_total(1)
     return {
-        "created": int(created),
-        "reopened": int(reopened),
-        "solved": int(solved),
-        "replies_per_resolution": _ratio(replies, solved),
-        "reopen_rate": _ratio(reopen_later, solved),
-        "handle_average": _ratio(handle_total, handled),
+        "created": created,
+        "reopened": reopened,
+        "solved": solved,
+        "replies_per_resolution": _ratio(scans.solved_total(3), solved),
+        "reopen_rate": _ratio(scans.solved_total(2), solved),
+        "handle_average": _ratio(scans.solved_total(5), scans.solved_total(4)),
         **satisfaction(scope),
         **sla_attainment(scope),
         **self_service(scope),
-        **returns(scope),
+        **returns(scope, scans),
     }
 
 
@@ -177,33 +225,17 @@ def self_service(scope: Scope) -> dict[str, Any]:
     }
 
 
-def returns(scope: Scope) -> dict[str, Any]:
+def returns(scope: Scope, scans: Scans | None = None) -> dict[str, Any]:
     """Of the cycles solved in the period: the share whose customer came back within 7
     days (a repeat contact: not resolved on first contact) and within 90 days (retention)."""
-    w = where(scope, "solved_at")
-    result = {}
-    for name, days in (("repeat_7d", 7), ("return_90d", 90)):
-        later = (
-            f"SELECT 1 FROM {CYCLES} n WHERE n.contact_id = f.contact_id "
-            f"AND n.opened_at > f.solved_at AND n.opened_at <= {_plus('f.solved_at', days)}"
-        )
-        total, back = sql.fetch(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS ({later}) THEN 1 ELSE 0 END), 0) "
-            f"FROM {CYCLES} f WHERE {w.sql()}",
-            w.params,
-        )[0]
-        result[name] = _ratio(back, total)
-    if result["repeat_7d"] is not None:
-        result["first_contact_resolution"] = 1 - result["repeat_7d"]
-    else:
-        result["first_contact_resolution"] = None
-    return result
-
-
-def _plus(col: str, days: int) -> str:
-    if sql.is_postgres():
-        return f"({col} + interval '{days} days')"
-    return f"datetime({col}, '+{days} days')"
+    scans = scans or Scans(scope)
+    solved = scans.solved_total(1)
+    repeat = _ratio(scans.solved_total(6), solved)
+    return {
+        "repeat_7d": repeat,
+        "return_90d": _ratio(scans.solved_total(7), solved),
+        "first_contact_resolution": None if repeat is None else 1 - repeat,
+    }
 
 
 # --- durations -----------------------------------------------------------------------------
@@ -270,15 +302,74 @@ def percentiles(
     }
 
 
-def durations(scope: Scope) -> dict[str, dict[str, Any]]:
+EMPTY = {"median": None, "p90": None, "count": 0, "mean": None}
+
+
+def durations(scope: Scope, scans: Scans | None = None) -> dict[str, dict[str, Any]]:
     """Each duration over the scope, in calendar and business time."""
+    if sql.is_postgres():
+        return (scans or Scans(scope)).pg_durations[0]
     result = {}
     for name in DURATIONS:
         for business in (False, True) if name != "handle" else (False,):
             found = percentiles(scope, name, business=business).get(None)
-            key = f"{name}_business" if business else name
-            result[key] = found or {"median": None, "p90": None, "count": 0, "mean": None}
+            result[f"{name}_business" if business else name] = found or dict(EMPTY)
     return result
+
+
+def _pct(value: str, condition: str = "") -> str:
+    where = f" FILTER (WHERE {condition})" if condition else ""
+    return (
+        f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {value}){where}, "
+        f"COUNT({value}){where}, AVG({value}){where}"
+    )
+
+
+def _figure(p: Any, n: Any, mean: Any) -> dict[str, Any]:
+    if not n:
+        return dict(EMPTY)
+    return {"median": p[0], "p90": p[1], "count": int(n), "mean": float(mean)}
+
+
+def _durations_pg(scope: Scope) -> tuple[dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
+    """Every duration over the scope and the medians per chart point, in two queries (one
+    over responses, one over solved cycles) with grouping sets: (totals, series)."""
+    totals: dict[str, dict[str, Any]] = {
+        n: dict(EMPTY) for n in ("first_response", "next_response", "resolution", "handle")
+    }
+    totals.update(
+        {f"{n}_business": dict(EMPTY) for n in ("first_response", "next_response", "resolution")}
+    )
+    series: dict[str, dict[int, Any]] = {"first_response": {}, "resolution": {}}
+    local = sql.Local(scope.period)
+    bucket, bucket_params = local.bucket("f.responded_at")
+    w = where(scope, "responded_at")
+    for k, first, *row in sql.fetch(
+        f"SELECT {bucket} AS k, f.is_first, {_pct('f.wait_s')}, {_pct('f.wait_bs')} "
+        f"FROM {RESPONSES} f WHERE {w.sql()} GROUP BY GROUPING SETS ((f.is_first), (k, f.is_first))",
+        [*bucket_params, *w.params],
+    ):
+        name = "first_response" if first else "next_response"
+        if k is None:
+            totals[name] = _figure(*row[0:3])
+            totals[f"{name}_business"] = _figure(*row[3:6])
+        elif first:
+            series[name][int(k)] = row[0][0]
+    bucket, bucket_params = local.bucket("f.solved_at")
+    w = where(scope, "solved_at")
+    for k, *row in sql.fetch(
+        f"SELECT {bucket} AS k, {_pct('f.resolution_s')}, {_pct('f.resolution_bs')}, "
+        f"{_pct('f.handle_s', 'f.handle_s > 0')} FROM {CYCLES} f WHERE {w.sql()} "
+        f"GROUP BY GROUPING SETS ((), (k))",
+        [*bucket_params, *w.params],
+    ):
+        if k is None:
+            totals["resolution"] = _figure(*row[0:3])
+            totals["resolution_business"] = _figure(*row[3:6])
+            totals["handle"] = _figure(*row[6:9])
+        elif row[1]:
+            series["resolution"][int(k)] = row[0][0]
+    return totals, series
 
 
 # --- series and breakdowns -----------------------------------------------------------------
@@ -311,12 +402,18 @@ def labels(period: Period) -> list[Any]:
     return [period.first + timedelta(days=n * period.step) for n in range(_points(period))]
 
 
-def volume_series(scope: Scope) -> dict[str, list[float]]:
+def volume_series(scope: Scope, scans: Scans | None = None) -> dict[str, list[float]]:
     """Per chart point: conversations opened, solved, and the backlog at its end."""
-    created = _series(scope, CYCLES, "opened_at", "f.number = 1", "COUNT(*)")
-    reopened = _series(scope, CYCLES, "opened_at", "f.number > 1", "COUNT(*)")
-    solved = _series(scope, CYCLES, "solved_at", "", "COUNT(*)")
-    start = backlog_at(scope)
+    scans = scans or Scans(scope)
+    points = _points(scope.period)
+    created, reopened, solved = [0.0] * points, [0.0] * points, [0.0] * points
+    for k, _d, _h, _c, first, n in scans.opened:
+        if 0 <= k < points:
+            (created if first else reopened)[k] += n
+    for row in scans.solved:
+        if 0 <= row[0] < points:
+            solved[row[0]] += row[1]
+    start = backlog_at(scope, scans)
     backlog, open_now = [], start
     for c, r, s in zip(created, reopened, solved, strict=True):
         open_now += c + r - s
@@ -324,18 +421,31 @@ def volume_series(scope: Scope) -> dict[str, list[float]]:
     return {"created": created, "solved": solved, "reopened": reopened, "backlog": backlog}
 
 
-def backlog_at(scope: Scope) -> float:
-    """Cycles open when the period begins (opened before, solved later or not yet)."""
-    w = where(scope, "opened_at")
-    w.parts[0:2] = ["f.opened_at < %s"]
-    w.params[0:2] = [sql.param(scope.period.start)]
-    w.add("(f.solved_at IS NULL OR f.solved_at >= %s)", sql.param(scope.period.start))
-    return float(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+def backlog_at(scope: Scope, scans: Scans | None = None) -> float:
+    """Cycles open when the period begins, counted back from those open now: open now,
+    less those opened since the start, plus those solved since (each count over an
+    index; the period's own openings and solves come from the scans)."""
+    scans = scans or Scans(scope)
+    w = filtered(scope, Where().add("f.solved_at IS NULL"))
+    open_now = int(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+    opened = sum(n for *_rest, n in scans.opened)
+    solved = scans.solved_total(1)
+    for time_col, sign in (("opened_at", -1), ("solved_at", 1)):  # after the period
+        w = filtered(scope, Where().add(f"f.{time_col} >= %s", sql.param(scope.period.end)))
+        total = int(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+        open_now += sign * total
+    return float(open_now - opened + solved)
 
 
-def median_series(scope: Scope, name: str, business: bool = False) -> list[float | None]:
+def median_series(
+    scope: Scope, name: str, business: bool = False, scans: Scans | None = None
+) -> list[float | None]:
+    points = range(_points(scope.period))
+    if sql.is_postgres() and not business and name in ("first_response", "resolution"):
+        medians = (scans or Scans(scope)).pg_durations[1][name]
+        return [medians.get(k) for k in points]
     found = percentiles(scope, name, business=business, by="bucket")
-    return [(found[k]["median"] if k in found else None) for k in range(_points(scope.period))]
+    return [(found[k]["median"] if k in found else None) for k in points]
 
 
 def satisfaction_series(scope: Scope) -> dict[str, list[float | None]]:
@@ -364,19 +474,23 @@ def satisfaction_series(scope: Scope) -> dict[str, list[float | None]]:
     return result
 
 
-def heat_map(scope: Scope) -> list[list[int]]:
+def heat_map(scope: Scope, scans: Scans | None = None) -> list[list[int]]:
     """Conversations opened per weekday (0 = Monday) and local hour."""
-    local = sql.Local(scope.period)
-    day, day_params = local.weekday("f.opened_at")
-    hour, hour_params = local.hour("f.opened_at")
-    w = where(scope, "opened_at").add("f.number = 1")
+    scans = scans or Scans(scope)
     grid = [[0] * 24 for _ in range(7)]
-    for d, h, n in sql.fetch(
-        f"SELECT {day} AS d, {hour} AS h, COUNT(*) FROM {CYCLES} f WHERE {w.sql()} GROUP BY d, h",
-        [*day_params, *hour_params, *w.params],
-    ):
-        grid[int(d)][int(h)] = int(n)
+    for _k, d, h, _c, first, n in scans.opened:
+        if first:
+            grid[d][h] += n
     return grid
+
+
+def channel_mix(scope: Scope, scans: Scans | None = None) -> dict[str, int]:
+    """Conversations opened in the period per channel."""
+    mix: dict[str, int] = defaultdict(int)
+    for _k, _d, _h, channel, first, n in (scans or Scans(scope)).opened:
+        if first:
+            mix[channel] += n
+    return dict(mix)
 
 
 def breakdown_counts(scope: Scope, by: str) -> dict[Any, int]:

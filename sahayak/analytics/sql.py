@@ -1,8 +1,7 @@
 """SQL for reports, for PostgreSQL and SQLite: local-time buckets and percentiles.
 
-PostgreSQL converts to the viewer's zone itself (``AT TIME ZONE``) and computes
-percentiles (``percentile_cont``). SQLite knows no zones: a timestamp is shifted by the
-offset of the segment it falls in (``periods.offset_segments``), and percentiles are
+Local days and hours are integer arithmetic on epoch seconds shifted by the zone's offset
+(``Local``). PostgreSQL computes percentiles (``percentile_cont``); for SQLite they are
 computed here from the sorted values, the same way (linear interpolation).
 """
 
@@ -10,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -30,48 +30,53 @@ def param(value: Any) -> Any:
     return value
 
 
+DAY = 86400
+
+
 @dataclass
 class Local:
-    """Expressions for a timestamp column in the period's zone."""
+    """Local wall-clock arithmetic for a timestamp column in the period's zone.
+
+    ``local`` is the column as seconds since the epoch in local time: the UTC epoch plus
+    the zone's offset in the segment the moment falls in (``periods.offset_segments``: one
+    segment unless the clocks change in the period). Days, hours and weekdays are integer
+    arithmetic on it, the same on both databases and much cheaper than converting every
+    row with the database's time zone functions.
+    """
 
     period: Period
     params: list[Any] = field(default_factory=list)
 
-    def _shifted(self, col: str) -> tuple[str, list[Any]]:
-        if is_postgres():
-            return f"({col} AT TIME ZONE %s)", [self.period.zone]
+    def local(self, col: str) -> tuple[str, list[Any]]:
+        epoch = (
+            f"CAST(date_part('epoch', {col}) AS BIGINT)"
+            if is_postgres()
+            else f"CAST(strftime('%%s', {col}) AS INTEGER)"
+        )
         segments = offset_segments(self.period.tz, self.period.start, self.period.end)
         if len(segments) == 1:
-            return f"datetime({col}, '{segments[0][1]:+d} seconds')", []
+            return f"({epoch} + {segments[0][1]})", []
         parts, params = [], []
         for at, offset in reversed(segments[1:]):
-            parts.append(f"WHEN {col} >= %s THEN datetime({col}, '{offset:+d} seconds')")
+            parts.append(f"WHEN {col} >= %s THEN {offset}")
             params.append(param(at))
-        sql = f"(CASE {' '.join(parts)} ELSE datetime({col}, '{segments[0][1]:+d} seconds') END)"
-        return sql, params
+        return f"({epoch} + CASE {' '.join(parts)} ELSE {segments[0][1]} END)", params
+
+    def bucket_of(self, local: str) -> str:
+        """Chart point index: local days (or weeks) since the period's first day."""
+        first = (self.period.first - date(1970, 1, 1)).days
+        return f"((({local}) / {DAY} - {first}) / {self.period.step})"
+
+    def hour_of(self, local: str) -> str:
+        return f"((({local}) %% {DAY}) / 3600)"
+
+    def weekday_of(self, local: str) -> str:
+        """0 = Monday (1 January 1970 was a Thursday)."""
+        return f"((({local}) / {DAY} + 3) %% 7)"
 
     def bucket(self, col: str) -> tuple[str, list[Any]]:
-        """Chart point index: local days (or weeks) since the period's first day."""
-        shifted, params = self._shifted(col)
-        step = self.period.step
-        if is_postgres():
-            sql = f"((({shifted})::date - %s::date) / {step})"
-        else:
-            sql = f"(CAST(julianday(date({shifted})) - julianday(%s) AS INTEGER) / {step})"
-        return sql, [*params, self.period.first.isoformat()]
-
-    def hour(self, col: str) -> tuple[str, list[Any]]:
-        shifted, params = self._shifted(col)
-        if is_postgres():
-            return f"CAST(extract(hour from {shifted}) AS INTEGER)", params
-        return f"CAST(strftime('%%H', {shifted}) AS INTEGER)", params
-
-    def weekday(self, col: str) -> tuple[str, list[Any]]:
-        """0 = Monday."""
-        shifted, params = self._shifted(col)
-        if is_postgres():
-            return f"(CAST(extract(isodow from {shifted}) AS INTEGER) - 1)", params
-        return f"((CAST(strftime('%%w', {shifted}) AS INTEGER) + 6) %% 7)", params
+        local, params = self.local(col)
+        return self.bucket_of(local), params
 
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

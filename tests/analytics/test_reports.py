@@ -185,3 +185,18 @@ def test_weekly_points_beyond_three_months() -> None:
     period = Period(date(2026, 1, 5), date(2026, 6, 30))
     assert period.step == 7
     assert len(reports.labels(period)) == 26
+
+
+def test_median_series_per_day_and_totals_agree() -> None:
+    """The chart's daily medians and the headline come from the same definitions."""
+    _solved(0, 9, 10, 60)
+    _solved(0, 10, 30, 90)
+    _solved(2, 9, 20, 40)
+    facts.rebuild()
+    scope = _scope(date(2026, 3, 2), date(2026, 3, 4))
+    assert reports.median_series(scope, "first_response") == [20 * 60, None, 20 * 60]
+    assert reports.median_series(scope, "resolution") == [75 * 60, None, 40 * 60]
+    figures = reports.durations(scope)
+    assert figures["first_response"]["median"] == 20 * 60
+    assert figures["resolution"]["p90"] == pytest.approx((60 + 0.8 * 30) * 60)
+    assert figures["next_response"]["count"] == 0 and figures["next_response"]["median"] is None

@@ -99,6 +99,24 @@ def _rule_ran(w: World) -> Any:
     return engine.run_rules([rule], facts, trigger="tags", key="test")
 
 
+def _rated(w: World) -> Any:
+    """The customer answers a satisfaction survey about the conversation."""
+    from datetime import timedelta
+
+    from sahayak.feedback import surveys
+    from sahayak.feedback.models import Survey
+
+    survey = Survey.objects.create(
+        kind="csat",
+        state="sent",
+        contact_id=w.conversation.contact_id,
+        conversation=w.conversation,
+        due_at=timezone.now(),
+        open_until=timezone.now() + timedelta(days=1),
+    )
+    return surveys.answer(surveys.token_of(survey), 4, "Merci")
+
+
 # kind -> (action, expected old, expected new, stored as an Event row)
 CASES: dict[EventKind, tuple[Callable[[World], Any], Any, Any, bool]] = {
     EventKind.CREATED: (
@@ -247,6 +265,7 @@ CASES: dict[EventKind, tuple[Callable[[World], Any], Any, Any, bool]] = {
     EventKind.SLA_WARNING: (_sla_event(warning=True), None, None, True),
     EventKind.SLA_BREACHED: (_sla_event(warning=False), None, None, True),
     EventKind.RULE_RAN: (_rule_ran, None, None, True),
+    EventKind.RATED: (_rated, None, 4, True),
 }
 
 

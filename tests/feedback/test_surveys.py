@@ -237,3 +237,15 @@ def test_campaign_surveys_are_spread_at_the_rate(admin: Any) -> None:
     assert sending.start_campaign(campaign) == 5
     dues = list(Survey.objects.order_by("due_at").values_list("due_at", flat=True))
     assert (dues[-1] - dues[0]).total_seconds() == pytest.approx(4 * 30, abs=1)
+
+
+def test_answers_to_one_survey_are_rate_limited(
+    email_inbox: Inbox, admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = _solved(email_inbox, admin)
+    sending.send_due()
+    url = f"/survey/{surveys.token_of(Survey.objects.get(conversation=conversation))}/"
+    customer = Client()
+    codes = [customer.post(url, {"score": str(1 + n % 5)}).status_code for n in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
