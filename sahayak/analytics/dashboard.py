@@ -25,7 +25,7 @@ from sahayak.accounts.models import Team, User
 from sahayak.conversations import channels
 from sahayak.conversations.models import Inbox, Tag
 
-from . import reports
+from . import parallel, reports, sql
 from .periods import MAX_DAYS, Period, last_days
 
 PRESETS = (7, 30, 90, 365)
@@ -131,13 +131,23 @@ def overview(scope: reports.Scope, compare: bool = True) -> dict[str, Any]:
     scans = reports.Scans(scope)
 
     def compute() -> dict[str, Any]:
+        # The slow queries first, side by side; the rest reads what they found.
+        slow: dict[str, Any] = {
+            "opened": lambda: scans.opened,
+            "solved": lambda: scans.solved,
+            "open_now": lambda: scans.open_now,
+            "satisfaction": lambda: reports.satisfaction_series(scope),
+        }
+        if sql.is_postgres():
+            slow["durations"] = lambda: scans.pg_durations
+        found = parallel.run_all(slow)
         mix = reports.channel_mix(scope, scans)
         return {
             "labels": [d.isoformat() for d in reports.labels(scope.period)],
             "volume": reports.volume_series(scope, scans),
             "first_response": reports.median_series(scope, "first_response", scans=scans),
             "resolution": reports.median_series(scope, "resolution", scans=scans),
-            "satisfaction": reports.satisfaction_series(scope),
+            "satisfaction": found["satisfaction"],
             "heat_map": reports.heat_map(scope, scans),
             "channels": sorted(mix.items(), key=lambda r: -r[1]),
         }
@@ -146,7 +156,11 @@ def overview(scope: reports.Scope, compare: bool = True) -> dict[str, Any]:
     result["figures"] = headline(scope, scans)
     # The period before has ended: its figures change only when old conversations do.
     history = settings.SAHAYAK_REPORTS_HISTORY_CACHE_SECONDS
-    result["previous"] = headline(scope.previous(), seconds=history) if compare else None
+    if compare:
+        before = scope.previous()
+        result["previous"] = headline(before, reports.Scans(before, series=False), history)
+    else:
+        result["previous"] = None
     return result
 
 

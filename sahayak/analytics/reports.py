@@ -100,8 +100,9 @@ class Scans:
     the period (by chart point, local weekday and hour, channel, first or reopen) and
     cycles solved in it (by chart point, with sums)."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, series: bool = True) -> None:
         self.scope = scope
+        self.series = series  # False: headline figures only (no per-point medians)
 
     @cached_property
     def opened(self) -> list[tuple[int, int, int, str, int, int]]:
@@ -139,8 +140,14 @@ class Scans:
         return [tuple(int(v or 0) for v in row) for row in rows]
 
     @cached_property
+    def open_now(self) -> int:
+        """Cycles not solved now (in the scope's filters, whatever the period)."""
+        w = filtered(self.scope, Where().add("f.solved_at IS NULL"))
+        return int(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+
+    @cached_property
     def pg_durations(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
-        return _durations_pg(self.scope)
+        return _durations_pg(self.scope, self.series)
 
     def solved_total(self, index: int) -> int:
         return sum(row[index] for row in self.solved)
@@ -331,7 +338,9 @@ def _figure(p: Any, n: Any, mean: Any) -> dict[str, Any]:
     return {"median": p[0], "p90": p[1], "count": int(n), "mean": float(mean)}
 
 
-def _durations_pg(scope: Scope) -> tuple[dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
+def _durations_pg(
+    scope: Scope, by_point: bool = True
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
     """Every duration over the scope and the medians per chart point, in two queries (one
     over responses, one over solved cycles) with grouping sets: (totals, series)."""
     totals: dict[str, dict[str, Any]] = {
@@ -342,11 +351,12 @@ def _durations_pg(scope: Scope) -> tuple[dict[str, dict[str, Any]], dict[str, di
     )
     series: dict[str, dict[int, Any]] = {"first_response": {}, "resolution": {}}
     local = sql.Local(scope.period)
-    bucket, bucket_params = local.bucket("f.responded_at")
+    bucket, bucket_params = local.bucket("f.responded_at") if by_point else ("NULL", [])
     w = where(scope, "responded_at")
     for k, first, *row in sql.fetch(
         f"SELECT {bucket} AS k, f.is_first, {_pct('f.wait_s')}, {_pct('f.wait_bs')} "
-        f"FROM {RESPONSES} f WHERE {w.sql()} GROUP BY GROUPING SETS ((f.is_first), (k, f.is_first))",
+        f"FROM {RESPONSES} f WHERE {w.sql()} GROUP BY GROUPING SETS ((f.is_first)"
+        + (", (k, f.is_first))" if by_point else ")"),
         [*bucket_params, *w.params],
     ):
         name = "first_response" if first else "next_response"
@@ -355,12 +365,12 @@ def _durations_pg(scope: Scope) -> tuple[dict[str, dict[str, Any]], dict[str, di
             totals[f"{name}_business"] = _figure(*row[3:6])
         elif first:
             series[name][int(k)] = row[0][0]
-    bucket, bucket_params = local.bucket("f.solved_at")
+    bucket, bucket_params = local.bucket("f.solved_at") if by_point else ("NULL", [])
     w = where(scope, "solved_at")
     for k, *row in sql.fetch(
         f"SELECT {bucket} AS k, {_pct('f.resolution_s')}, {_pct('f.resolution_bs')}, "
         f"{_pct('f.handle_s', 'f.handle_s > 0')} FROM {CYCLES} f WHERE {w.sql()} "
-        f"GROUP BY GROUPING SETS ((), (k))",
+        f"GROUP BY GROUPING SETS (()" + (", (k))" if by_point else ")"),
         [*bucket_params, *w.params],
     ):
         if k is None:
@@ -426,8 +436,7 @@ def backlog_at(scope: Scope, scans: Scans | None = None) -> float:
     less those opened since the start, plus those solved since (each count over an
     index; the period's own openings and solves come from the scans)."""
     scans = scans or Scans(scope)
-    w = filtered(scope, Where().add("f.solved_at IS NULL"))
-    open_now = int(sql.fetch(f"SELECT COUNT(*) FROM {CYCLES} f WHERE {w.sql()}", w.params)[0][0])
+    open_now = scans.open_now
     opened = sum(n for *_rest, n in scans.opened)
     solved = scans.solved_total(1)
     for time_col, sign in (("opened_at", -1), ("solved_at", 1)):  # after the period

@@ -200,3 +200,18 @@ def test_median_series_per_day_and_totals_agree() -> None:
     assert figures["first_response"]["median"] == 20 * 60
     assert figures["resolution"]["p90"] == pytest.approx((60 + 0.8 * 30) * 60)
     assert figures["next_response"]["count"] == 0 and figures["next_response"]["median"] is None
+
+
+def test_the_previous_periods_headline_matches_its_own_report() -> None:
+    """The overview's comparison figures are the previous period's own figures."""
+    from sahayak.analytics import dashboard
+
+    _solved(0, 9, 10, 60)
+    _solved(7, 9, 30, 90)
+    facts.rebuild()
+    week2 = _scope(date(2026, 3, 9), date(2026, 3, 15))
+    data = dashboard.overview(week2)
+    week1 = dashboard.headline(week2.previous())
+    assert data["previous"]["first_response"] == week1["first_response"]
+    assert data["previous"]["first_response"]["median"] == 10 * 60
+    assert data["figures"]["first_response"]["median"] == 30 * 60
