@@ -137,3 +137,22 @@ def test_reports_api_and_event_log_export(api: Any, admin: Any) -> None:
     assert [json.loads(x)["kind"] for x in rest.strip().splitlines()] == ["status"]
     messages = b"".join(api.get("/api/v1/export/messages").streaming_content).decode()
     assert '"direction": "in"' in messages and '"text"' not in messages
+
+
+def test_the_live_today_view_counts_open_waiting_and_agents(web: Any, admin: Any) -> None:
+    from django.utils import timezone
+
+    from sahayak.conversations.models import Conversation
+    from sahayak.routing.models import AgentRouting
+
+    waiting = Timeline(start=timezone.now())
+    Conversation.objects.filter(pk=waiting.conversation.pk).update(
+        status="open", waiting_since=timezone.now()
+    )
+    Timeline(start=timezone.now())  # new, not waiting
+    AgentRouting.objects.update_or_create(user=admin, defaults={"presence": "online"})
+    Conversation.objects.filter(pk=waiting.conversation.pk).update(assignee=admin)
+    page = web.get("/reports/today/").content.decode()
+    assert f"#{waiting.conversation.pk}" in page  # the longest wait links to it
+    body = web.get("/reports/today/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in body and str(admin) in body
