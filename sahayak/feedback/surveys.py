@@ -115,3 +115,16 @@ def answer(token: str, score: int | str, comment: str = "") -> Answer:
             lambda: survey_answered.send_robust(sender=Survey, survey=survey, changed=changed)
         )
     return Answer(survey, changed)
+
+
+def open_for_contact(contact_id: int, limit: int = 3) -> list[Survey]:
+    """Surveys this customer can still answer (shown in the customer portal), newest first."""
+    return list(
+        Survey.objects.filter(
+            contact_id=contact_id,
+            state__in=(State.SENT, State.ANSWERED),
+            open_until__gt=timezone.now(),
+        )
+        .select_related("conversation")
+        .order_by("-sent_at")[:limit]
+    )

@@ -114,7 +114,10 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     except BadCursor:
         rows, cursor = [], None
-    return _page(request, "portal/home.html", conversations=rows, next_cursor=cursor)
+    from sahayak.feedback import surveys
+
+    asked = [(s, surveys.link(s)) for s in surveys.open_for_contact(contact.pk)]
+    return _page(request, "portal/home.html", conversations=rows, next_cursor=cursor, surveys=asked)
 
 
 @customer_required

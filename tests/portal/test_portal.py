@@ -135,3 +135,47 @@ def test_an_address_an_agent_added_tells_the_proven_addresses_when_first_used(
     before = len(smtp_sink.messages)
     sign_in(Client(), smtp_sink, "new@elsewhere.example")
     assert len(smtp_sink.messages) == before + 1  # only the link itself
+
+
+def test_the_portal_offers_the_customers_open_surveys_and_only_theirs(
+    client: Client, smtp_sink: Any
+) -> None:
+    """A signed-in customer finds the NPS and rating requests still open for them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sahayak.feedback.models import Survey
+
+    email_inbox = InboxFactory(channel="email", config={"address": "help@shop.example"})
+    mine = receive(inbound(email_inbox, sender_address="asha@mail.example", subject="Parcel"))
+    theirs = receive(inbound(email_inbox, sender_address="ravi@mail.example", subject="Ravi"))
+    later = timezone.now() + timedelta(days=3)
+    for contact, kind, conversation in (
+        (mine.contact, "nps", None),
+        (mine.contact, "csat", mine.conversation),
+        (theirs.contact, "nps", None),
+    ):
+        Survey.objects.create(
+            kind=kind,
+            state="sent",
+            contact=contact,
+            conversation=conversation,
+            due_at=timezone.now(),
+            sent_at=timezone.now(),
+            open_until=later,
+        )
+    Survey.objects.create(  # closed: not offered
+        kind="csat",
+        state="sent",
+        contact=mine.contact,
+        conversation=mine.conversation,
+        due_at=timezone.now() - timedelta(days=30),
+        sent_at=timezone.now() - timedelta(days=30),
+        open_until=timezone.now() - timedelta(days=1),
+    )
+    sign_in(client, smtp_sink, "asha@mail.example")
+    html = client.get("/portal/").content.decode()
+    assert "How likely are you to recommend us?" in html
+    assert f"Rate the help with request #{mine.conversation.pk}" in html
+    assert html.count("/survey/") == 2
