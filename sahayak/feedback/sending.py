@@ -119,7 +119,7 @@ def _send_one(pk: int, *, by_hand: bool = False) -> str:
     """Send one pending survey; returns "" when sent, else why it was not."""
     with transaction.atomic():
         survey = (
-            Survey.objects.select_for_update(skip_locked=True)
+            Survey.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("conversation", "contact")
             .filter(pk=pk, state=State.PENDING)
             .first()

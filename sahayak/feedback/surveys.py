@@ -90,7 +90,11 @@ def answer(token: str, score: int | str, comment: str = "") -> Answer:
         raise SurveyError(_("Please choose a rating."))
     comment = (comment or "").strip()[:COMMENT_LIMIT]
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().select_related("conversation").get(pk=survey.pk)
+        survey = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("conversation")
+            .get(pk=survey.pk)
+        )
         if not is_open(survey):
             raise SurveyError(_("This survey is closed. Thank you all the same."))
         old = survey.score
