@@ -215,3 +215,19 @@ def test_rebuild_reports_progress_and_is_idempotent() -> None:
     assert seen == [(2, 3), (3, 3)]
     facts.rebuild()
     assert Cycle.objects.count() == 3 and Response.objects.count() == 3
+
+
+def test_the_rebuild_command_prints_progress_and_a_summary() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    agent = UserFactory()
+    t = Timeline()
+    t.customer(0)
+    t.reply(5, agent)
+    out = StringIO()
+    call_command("analytics", "rebuild", stdout=out)
+    text = out.getvalue()
+    assert "conversations: 1/1" in text and "Replayed 1 conversations" in text
+    assert Cycle.objects.get(conversation=t.conversation).first_response_s == 300

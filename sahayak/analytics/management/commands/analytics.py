@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from sahayak.analytics import facts
+from sahayak.management.progress import Progress
 
 
 class Command(BaseCommand):
@@ -19,27 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=1000)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        started = time.monotonic()
         if opts["action"] == "refresh":
             n = facts.refresh_all()
             self.stdout.write(self.style.SUCCESS(f"Refreshed {n:,} conversations."))
             return
-        last_print = 0.0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last_print
-            now = time.monotonic()
-            if done < total and now - last_print < 0.5:
-                return
-            last_print = now
-            rate = done / max(now - started, 1e-9)
-            end = "\n" if done >= total else "\r"
-            self.stdout.write(f"  {done:,}/{total:,} conversations ({rate:,.0f}/s)", ending=end)
-            self.stdout.flush()
-
+        progress = Progress(self.stdout, "conversations")
         done = facts.rebuild(batch=max(1, opts["batch"]), progress=progress)
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Replayed {done:,} conversations in {time.monotonic() - started:,.1f}s."
-            )
+            self.style.SUCCESS(f"Replayed {done:,} conversations in {progress.elapsed:,.1f}s.")
         )
