@@ -3,7 +3,6 @@ how much work. Read from the conversations themselves (indexed), not from the fa
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,7 +70,3 @@ def today(teams: tuple[int, ...], zone: str) -> dict[str, Any]:
         "as_of": now,
         "midnight": midnight,
     }
-
-
-def waited(since: datetime | None) -> float | None:
-    return (timezone.now() - since).total_seconds() if since else None

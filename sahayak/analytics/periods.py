@@ -42,9 +42,6 @@ class Period:
             self.first - timedelta(days=self.days), self.first - timedelta(days=1), self.zone
         )
 
-    def day_list(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range(self.days)]
-
     @property
     def step(self) -> int:
         """Days per chart point: a day up to three months, a week beyond."""

@@ -8,7 +8,7 @@ never the event log. Times are seconds; ``business`` selects the business-time c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
@@ -177,28 +177,40 @@ def _ratio(part: Any, whole: Any) -> float | None:
     return float(part) / float(whole) if whole else None
 
 
+def _answers(scope: Scope, kind: str) -> tuple[Where, str]:
+    """The survey answers of a kind in the scope, and the SQL that counts them as
+    (total, good, bad): CSAT good is 4-5; NPS promoters 9-10, detractors 0-6. NPS is
+    asked of customers, not about a conversation: no team, inbox or channel filter."""
+    if kind == Kind.NPS:
+        scope = replace(scope, teams=(), inboxes=(), channels=())
+    high, low = (4, 0) if kind == Kind.CSAT else (9, 6)
+    counts = (
+        f"COUNT(*), COALESCE(SUM(CASE WHEN f.score >= {high} THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN f.score <= {low} THEN 1 ELSE 0 END), 0)"
+    )
+    return where(scope, "answered_at").add("f.kind = %s", kind), counts
+
+
+def _score(kind: str, total: Any, good: Any, bad: Any) -> float | None:
+    """CSAT as a share (0..1); NPS in points (-100..100)."""
+    if not total:
+        return None
+    if kind == Kind.CSAT:
+        return float(good) / float(total)
+    return (float(good) - float(bad)) * 100 / float(total)
+
+
 def satisfaction(scope: Scope) -> dict[str, Any]:
     """CSAT: share of 4 and 5 among ratings given in the period; NPS: promoters (9-10)
     minus detractors (0-6), in points."""
     result: dict[str, Any] = {}
     for kind in (Kind.CSAT, Kind.NPS):
-        w = where(scope, "answered_at").add("f.kind = %s", kind)
-        if kind == Kind.NPS:  # relationship surveys belong to no team or inbox
-            w = where(replace(scope, teams=(), inboxes=(), channels=()), "answered_at")
-            w.add("f.kind = %s", kind)
-        high, low = (4, 0) if kind == Kind.CSAT else (9, 6)
-        total, good, bad = sql.fetch(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN f.score >= {high} THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN f.score <= {low} THEN 1 ELSE 0 END), 0) "
-            f"FROM {SURVEYS} f WHERE {w.sql()}",
-            w.params,
-        )[0]
-        if kind == Kind.CSAT:
-            result["csat"] = _ratio(good, total)
-            result["csat_answers"] = int(total)
-        else:
-            result["nps"] = (float(good) - float(bad)) * 100 / float(total) if total else None
-            result["nps_answers"] = int(total)
+        w, counts = _answers(scope, kind)
+        total, good, bad = sql.fetch(f"SELECT {counts} FROM {SURVEYS} f WHERE {w.sql()}", w.params)[
+            0
+        ]
+        result[kind.value] = _score(kind, total, good, bad)
+        result[f"{kind.value}_answers"] = int(total)
     return result
 
 
@@ -385,24 +397,6 @@ def _durations_pg(
 # --- series and breakdowns -----------------------------------------------------------------
 
 
-def _series(scope: Scope, table: str, time_col: str, extra: str, measure: str) -> list[float]:
-    local = sql.Local(scope.period)
-    key, key_params = local.bucket(f"f.{time_col}")
-    w = where(scope, time_col)
-    if extra:
-        w.add(extra)
-    rows = sql.fetch(
-        f"SELECT {key} AS k, {measure} FROM {table} f WHERE {w.sql()} GROUP BY k",
-        [*key_params, *w.params],
-    )
-    points = _points(scope.period)
-    out = [0.0] * points
-    for k, v in rows:
-        if k is not None and 0 <= int(k) < points:
-            out[int(k)] = float(v or 0)
-    return out
-
-
 def _points(period: Period) -> int:
     return -(-period.days // period.step)
 
@@ -462,23 +456,17 @@ def satisfaction_series(scope: Scope) -> dict[str, list[float | None]]:
     key, key_params = local.bucket("f.answered_at")
     result: dict[str, list[float | None]] = {}
     for kind in (Kind.CSAT, Kind.NPS):
-        s = scope if kind == Kind.CSAT else replace(scope, teams=(), inboxes=(), channels=())
-        w = where(s, "answered_at").add("f.kind = %s", kind)
-        high, low = (4, 0) if kind == Kind.CSAT else (9, 6)
+        w, counts = _answers(scope, kind)
         rows = sql.fetch(
-            f"SELECT {key} AS k, COUNT(*), SUM(CASE WHEN f.score >= {high} THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN f.score <= {low} THEN 1 ELSE 0 END) FROM {SURVEYS} f "
-            f"WHERE {w.sql()} GROUP BY k",
+            f"SELECT {key} AS k, {counts} FROM {SURVEYS} f WHERE {w.sql()} GROUP BY k",
             [*key_params, *w.params],
         )
         points: list[float | None] = [None] * _points(scope.period)
+        scale = 100 if kind == Kind.CSAT else 1  # the chart shows CSAT in percent
         for k, total, good, bad in rows:
-            if k is None or not 0 <= int(k) < len(points) or not total:
-                continue
-            if kind == Kind.CSAT:
-                points[int(k)] = float(good) * 100 / float(total)
-            else:
-                points[int(k)] = (float(good) - float(bad)) * 100 / float(total)
+            value = _score(kind, total, good, bad)
+            if k is not None and 0 <= int(k) < len(points) and value is not None:
+                points[int(k)] = value * scale
         result[kind.value] = points
     return result
 
@@ -500,18 +488,6 @@ def channel_mix(scope: Scope, scans: Scans | None = None) -> dict[str, int]:
         if first:
             mix[channel] += n
     return dict(mix)
-
-
-def breakdown_counts(scope: Scope, by: str) -> dict[Any, int]:
-    """Conversations opened in the period per value of a dimension."""
-    w = where(scope, "opened_at").add("f.number = 1")
-    return {
-        k: int(n)
-        for k, n in sql.fetch(
-            f"SELECT f.{DIMENSIONS[by]} AS k, COUNT(*) FROM {CYCLES} f WHERE {w.sql()} GROUP BY k",
-            w.params,
-        )
-    }
 
 
 def breakdown(scope: Scope, by: str) -> dict[Any, dict[str, Any]]:
@@ -539,13 +515,12 @@ def breakdown(scope: Scope, by: str) -> dict[Any, dict[str, Any]]:
             rows[k][f"{name}_median"] = found["median"]
             rows[k][f"{name}_p90"] = found["p90"]
     if by != "tag":
-        w = where(scope, "answered_at").add("f.kind = %s", Kind.CSAT)
-        for k, total, good in sql.fetch(
-            f"SELECT f.{column} AS k, COUNT(*), SUM(CASE WHEN f.score >= 4 THEN 1 ELSE 0 END) "
-            f"FROM {SURVEYS} f WHERE {w.sql()} GROUP BY k",
+        w, counts = _answers(scope, Kind.CSAT)
+        for k, total, good, bad in sql.fetch(
+            f"SELECT f.{column} AS k, {counts} FROM {SURVEYS} f WHERE {w.sql()} GROUP BY k",
             w.params,
         ):
-            rows[k]["csat"] = _ratio(good, total)
+            rows[k]["csat"] = _score(Kind.CSAT, total, good, bad)
         w = where(scope, "stopped_at")
         for k, total, met in sql.fetch(
             f"SELECT f.{column} AS k, COUNT(*), SUM(CASE WHEN f.met THEN 1 ELSE 0 END) "
@@ -554,7 +529,3 @@ def breakdown(scope: Scope, by: str) -> dict[Any, dict[str, Any]]:
         ):
             rows[k]["sla"] = _ratio(met, total)
     return dict(rows)
-
-
-def keys(rows: Iterable[Any]) -> list[Any]:
-    return sorted(rows, key=lambda k: (k is None, str(k)))

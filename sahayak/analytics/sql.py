@@ -8,7 +8,7 @@ computed here from the sorted values, the same way (linear interpolation).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -45,7 +45,6 @@ class Local:
     """
 
     period: Period
-    params: list[Any] = field(default_factory=list)
 
     def local(self, col: str) -> tuple[str, list[Any]]:
         epoch = (

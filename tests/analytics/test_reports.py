@@ -160,6 +160,8 @@ def test_csat_nps_and_self_service_rates() -> None:
     found = reports.counts(_scope(date(2026, 3, 2), date(2026, 3, 2)))
     assert found["csat"] == 0.75 and found["csat_answers"] == 4
     assert found["nps"] == 25.0  # 50 % promoters - 25 % detractors
+    series = reports.satisfaction_series(_scope(date(2026, 3, 2), date(2026, 3, 2)))
+    assert series == {"csat": [75.0], "nps": [25.0]}  # the chart shows CSAT in percent
     assert found["deflection"] == 0.75
     assert found["bot_resolution"] == 0.5
 
