@@ -249,3 +249,13 @@ def test_answers_to_one_survey_are_rate_limited(
     customer = Client()
     codes = [customer.post(url, {"score": str(1 + n % 5)}).status_code for n in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
+def test_bad_campaigns_and_answer_pages_are_refused_clearly(admin: Any) -> None:
+    api = client_for(admin)
+    assert api.post("/api/v1/nps-campaigns", {"name": " ", "per_hour": 10}).status_code == 422
+    assert api.post("/api/v1/nps-campaigns", {"name": "Q1", "per_hour": 0}).status_code == 422
+    assert api.post("/api/v1/nps-campaigns", {"name": "Q1", "per_hour": "x"}).status_code == 422
+    assert not Campaign.objects.exists()
+    assert api.get("/api/v1/surveys?limit=abc").status_code == 422
+    assert Client().get("/survey/not-a-token/").status_code == 404
