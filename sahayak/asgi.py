@@ -25,12 +25,17 @@ from django.urls import path  # noqa: E402
 from sahayak.connectors.chat.consumer import VisitorConsumer  # noqa: E402
 from sahayak.realtime.consumers import AgentConsumer  # noqa: E402
 from sahayak.realtime.publish import remember_server_loop  # noqa: E402
+from sahayak.request_body import WholeBody  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(
-            django_http,  # type: ignore[arg-type]
-            workers=int(os.environ.get("SAHAYAK_HTTP_THREADS", "4")),
+        # The body is read on the loop first: a client that hangs up right after sending
+        # a complete request still has it processed (see sahayak.request_body).
+        "http": WholeBody(
+            WSGIMiddleware(  # type: ignore[arg-type]
+                django_http,  # type: ignore[arg-type]
+                workers=int(os.environ.get("SAHAYAK_HTTP_THREADS", "4")),
+            )
         ),
         "websocket": URLRouter(
             [

@@ -36,18 +36,32 @@ def policy(request: HttpRequest, nonce: str) -> str:
     )
 
 
+class Nonce:
+    """The request's nonce, drawn when first shown: API and JSON responses, which carry
+    no policy, do not pay for the random bytes."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self) -> None:
+        self._value = ""
+
+    def __str__(self) -> str:
+        if not self._value:
+            self._value = secrets.token_urlsafe(16)
+        return self._value
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        nonce = secrets.token_urlsafe(16)
-        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        request.csp_nonce = Nonce()  # type: ignore[attr-defined]
         response = self.get_response(request)
         if "Content-Security-Policy" not in response and response.get(
             "Content-Type", ""
         ).startswith("text/html"):
-            response["Content-Security-Policy"] = policy(request, nonce)
+            response["Content-Security-Policy"] = policy(request, str(request.csp_nonce))  # type: ignore[attr-defined]
         return response
 
 
