@@ -358,6 +358,9 @@ SAHAYAK_ROUTING_DEFAULT_CAPACITY = env_int("SAHAYAK_ROUTING_DEFAULT_CAPACITY", 1
 # A calendar or SLA policy edit recomputes every open conversation's deadlines as this many
 # tasks over ranges of ids, so that several workers share the pass.
 SAHAYAK_SLA_SLICES = max(1, env_int("SAHAYAK_SLA_SLICES", 4))
+# How long a process keeps the routing configuration (SLA and routing policies, calendars)
+# before reading it again; its own edits apply at once (sahayak.routing.config).
+SAHAYAK_ROUTING_CONFIG_SECONDS = float(os.environ.get("SAHAYAK_ROUTING_CONFIG_SECONDS", "2"))
 # Threads (each with a database connection) that run websocket consumers' queries.
 # SQLite has one writer: more threads only contend for its lock and the interpreter.
 SAHAYAK_SOCKET_DB_THREADS = env_int(

@@ -47,6 +47,17 @@ def _fresh_counters(settings: Any, tmp_path: Any) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routing_config() -> Iterator[None]:
+    """The process keeps the routing configuration it read; a test's rolled-back policies
+    must not be seen by the next test."""
+    from sahayak.routing import config
+
+    config.forget()
+    yield
+    config.forget()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """A request in another language must not leak into the next test."""
     yield

@@ -254,7 +254,7 @@ def recompute(ids: Iterable[int], calendars: Calendars | None = None) -> int:
     ids = list(ids)
     if not ids:
         return 0
-    calendars = calendars or Calendars()
+    calendars = calendars or Calendars.current()
     rows = {
         r["id"]: r for r in Conversation.objects.filter(pk__in=ids).values(*_CONVERSATION_FIELDS)
     }
@@ -374,7 +374,7 @@ def rebuild(batch: int = 1000, progress: Callable[[int, int], None] | None = Non
     batches by id, and move the watermarks to where the logs end now."""
     marks = {name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, model, _t in _LOGS}
     total = Conversation.objects.count()
-    calendars = Calendars()
+    calendars = Calendars.current()
     done, last = 0, 0
     while True:
         ids = list(

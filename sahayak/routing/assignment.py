@@ -31,6 +31,7 @@ from sahayak.accounts.models import User
 from sahayak.conversations import services
 from sahayak.conversations.models import Conversation, Priority, Status
 
+from . import config
 from .models import AgentRouting, Policy, Presence, QueueOrder, RoutingPolicy
 
 logger = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def automatic_policies() -> tuple[dict[int, RoutingPolicy], dict[int, RoutingPol
     by_inbox: dict[int, RoutingPolicy] = {}
     by_team: dict[int, RoutingPolicy] = {}
     manual: set[int] = set()
-    for p in RoutingPolicy.objects.all():
+    for p in config.current().routing_policies:
         if p.inbox_id is not None:
             if p.automatic:
                 by_inbox[p.inbox_id] = p
@@ -175,12 +176,13 @@ def automatic_policies() -> tuple[dict[int, RoutingPolicy], dict[int, RoutingPol
 
 def policy_of(conversation: Conversation) -> RoutingPolicy | None:
     """The policy that governs a conversation: its inbox's, else its team's."""
-    by_inbox = RoutingPolicy.objects.filter(inbox_id=conversation.inbox_id).first()
+    snapshot = config.current()
+    by_inbox = snapshot.policy_of_inbox(conversation.inbox_id)
     if by_inbox is not None:
         return by_inbox
     if conversation.team_id is None:
         return None
-    return RoutingPolicy.objects.filter(team_id=conversation.team_id).first()
+    return snapshot.policy_of_team(conversation.team_id)
 
 
 @dataclass

@@ -21,8 +21,9 @@ from sahayak.conversations.models import Conversation, Message, Status
 from sahayak.conversations.services import send_automatic
 from sahayak.language.romanise import in_customer_script
 
+from . import config
 from .calendars import NeverOpen, is_open, next_open
-from .models import Calendar, RoutingPolicy
+from .models import Calendar
 
 KIND = "out_of_office"
 QUIET = timedelta(hours=12)
@@ -30,14 +31,13 @@ QUIET = timedelta(hours=12)
 
 def calendar_of(conversation: Conversation) -> Calendar | None:
     """The business hours of the conversation's inbox, else of its team."""
-    policy = RoutingPolicy.objects.filter(
-        inbox_id=conversation.inbox_id, calendar__isnull=False
-    ).first()
-    if policy is None and conversation.team_id:
-        policy = RoutingPolicy.objects.filter(
-            team_id=conversation.team_id, calendar__isnull=False
-        ).first()
-    return policy.calendar if policy else None
+    snapshot = config.current()
+    policy = snapshot.policy_of_inbox(conversation.inbox_id)
+    if (policy is None or policy.calendar_id is None) and conversation.team_id:
+        policy = snapshot.policy_of_team(conversation.team_id)
+    if policy is None or policy.calendar_id is None:
+        return None
+    return snapshot.calendars.get(policy.calendar_id)
 
 
 def _zone(name: str, fallback: str) -> ZoneInfo:

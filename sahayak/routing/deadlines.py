@@ -26,9 +26,9 @@ from sahayak.conversations.models import (
 )
 from sahayak.conversations.services import tags_by_conversation
 
-from . import sla, watch
+from . import config, sla, watch
 from .calendars import ALWAYS, BusinessCalendar
-from .models import Calendar, ConversationSla, Holiday, RoutingPolicy, SlaPolicy
+from .models import ConversationSla, SlaPolicy
 
 BATCH = 1000
 
@@ -85,21 +85,31 @@ def targets_of(policy: SlaPolicy) -> sla.Targets:
 
 
 class Calendars:
-    """Business calendars by id, read once (with their holidays) for a batch."""
+    """Business calendars by id, built once per configuration snapshot (``current``)."""
 
-    def __init__(self) -> None:
-        rows = list(Calendar.objects.all())
-        holidays: dict[int, list[Holiday]] = {}
-        for h in Holiday.objects.all():
-            holidays.setdefault(h.calendar_id, []).append(h)
-        self.by_id = {c.pk: c.business_calendar(holidays.get(c.pk, [])) for c in rows}
+    def __init__(self, snapshot: config.RoutingConfig) -> None:
+        self.by_id = {
+            pk: c.business_calendar(snapshot.holidays.get(pk, []))
+            for pk, c in snapshot.calendars.items()
+        }
         self.by_inbox: dict[int, int] = {}
         self.by_team: dict[int, int] = {}
-        for p in RoutingPolicy.objects.filter(calendar__isnull=False):
+        for p in snapshot.routing_policies:
+            if p.calendar_id is None:
+                continue
             if p.inbox_id:
-                self.by_inbox[p.inbox_id] = p.calendar_id  # type: ignore[assignment]
+                self.by_inbox[p.inbox_id] = p.calendar_id
             elif p.team_id:
-                self.by_team[p.team_id] = p.calendar_id  # type: ignore[assignment]
+                self.by_team[p.team_id] = p.calendar_id
+
+    @classmethod
+    def current(cls) -> Calendars:
+        """The calendars of the current configuration (built once per snapshot)."""
+        snapshot = config.current()
+        built = snapshot.derived.get("calendars")
+        if built is None:
+            built = snapshot.derived["calendars"] = cls(snapshot)
+        return built  # type: ignore[no-any-return]
 
     def of_conversation(self, inbox_id: int, team_id: int | None) -> BusinessCalendar | None:
         """The inbox's business hours, else its team's (None: no calendar set)."""
@@ -214,8 +224,8 @@ def compute(
 def recompute(conversation_ids: Iterable[int]) -> int:
     """Compute and store the clocks of these conversations, in batches; how many stored."""
     ids = list(conversation_ids)
-    policies = list(SlaPolicy.objects.filter(is_active=True))
-    calendars = Calendars()
+    policies = config.current().sla_policies
+    calendars = Calendars.current()
     done = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -355,7 +365,7 @@ def reevaluate_open(
     rows = _kept_plans(after_id, up_to, batch)
     if not rows:
         return 0, None
-    calendars = calendars or Calendars()
+    calendars = calendars or Calendars.current()
     outcomes: dict[int, Outcome] = {}
     announced: dict[int, list[str]] = {}
     full: list[int] = []
@@ -432,7 +442,7 @@ def recompute_pass(
     """Open conversations after ``after_id`` (up to ``up_to``) in batches, from their logs
     (``full``) or by re-measuring the kept clocks, until the range is done or about
     ``limit`` are: (how many, the id to carry on after, or None when the range is done)."""
-    calendars = Calendars()
+    calendars = Calendars.current()
     done, last = 0, after_id
     while limit is None or done < limit:
         if full:
@@ -464,7 +474,7 @@ def clocks_of(row: ConversationSla, calendars: Calendars | None = None) -> dict[
     if row.policy is None or not row.plan:
         return {}
     conversation = row.conversation
-    calendar = (calendars or Calendars()).for_policy(
+    calendar = (calendars or Calendars.current()).for_policy(
         row.policy, conversation.inbox_id, conversation.team_id
     )
     return sla.evaluate(row.plan, calendar)
@@ -475,4 +485,4 @@ def due_at(value: str | None) -> datetime | None:
 
 
 def any_policy() -> bool:
-    return SlaPolicy.objects.filter(is_active=True).exists()
+    return bool(config.current().sla_policies)

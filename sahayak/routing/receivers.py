@@ -55,9 +55,18 @@ QUEUE_KINDS = frozenset(
 REOPENED_FROM = frozenset({Status.SOLVED, Status.CLOSED, Status.PENDING, Status.ON_HOLD})
 
 
+def _changes_clocks(event: DomainEvent) -> bool:
+    """Whether the event can move an SLA clock. The message that opened a conversation
+    does not need its own pass: ``created``, announced from the same commit just before
+    it, computed the clocks with that message already stored."""
+    if event.kind == EventKind.MESSAGE_RECEIVED and event.data.get("created_conversation"):
+        return False
+    return event.kind in SLA_KINDS
+
+
 def on_event(event: DomainEvent, **_: Any) -> None:
     conversation = event.conversation
-    if event.kind in SLA_KINDS and deadlines.any_policy():
+    if _changes_clocks(event) and deadlines.any_policy():
         deadlines.recompute([conversation.pk])
     if event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
         with transaction.atomic():

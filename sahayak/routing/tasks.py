@@ -7,7 +7,7 @@ from django_tasks import task
 
 from sahayak.conversations.models import Conversation
 
-from . import deadlines
+from . import config, deadlines
 
 CHUNK = 5000
 
@@ -32,6 +32,7 @@ def recompute_open_deadlines(after_id: int = 0, full: bool = True, up_to: int | 
     ``full``: from the event logs (a policy changed: which applies, and its targets).
     Otherwise only business hours changed, and the kept clocks are measured again.
     """
+    config.forget()  # the edit that queued this pass may come from another process
     done, last = deadlines.recompute_pass(after_id, up_to, full, limit=CHUNK)
     if last is None:
         if up_to is None:

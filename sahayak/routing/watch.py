@@ -74,7 +74,7 @@ def watch(now: datetime | None = None, calendars: Any = None) -> dict[str, int]:
     )
     if not rows:
         return counts
-    calendars = calendars or Calendars()
+    calendars = calendars or Calendars.current()
     for row in rows:
         conversation = row.conversation
         if conversation.status not in OPEN_STATUSES or row.policy is None:

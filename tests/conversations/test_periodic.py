@@ -34,7 +34,7 @@ def test_jobs_run_when_due_and_a_failure_is_contained(registry: Any) -> None:
 
 
 def test_apps_register_their_jobs_at_start() -> None:
-    from sahayak.management.commands import worker  # noqa: F401 - registers pruning
+    from sahayak import companions  # noqa: F401 - registers pruning
 
     names = set(periodic._jobs)
     assert {"requeue-deliveries", "prune-task-results"} <= names

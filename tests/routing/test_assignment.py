@@ -24,6 +24,14 @@ from tests.factories import InboxFactory, TeamFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _change_policy(inbox: Any, **fields: Any) -> None:
+    """An edit as the settings page makes it (saved, so every process reads it anew)."""
+    policy = RoutingPolicy.objects.get(inbox=inbox)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.save()
+
+
 def online_agent(team: Any, capacity: int = 2, **routing: Any) -> Any:
     user = UserFactory(last_seen_at=timezone.now())
     team.members.add(user)
@@ -92,7 +100,7 @@ def test_round_robin_takes_turns_and_least_loaded_fills_the_emptiest(
     a, b = online_agent(team, capacity=5), online_agent(team, capacity=5)
     arrive(inbox, 4, django_capture_on_commit_callbacks)
     assert (load_of(a), load_of(b)) == (2, 2)
-    RoutingPolicy.objects.filter(inbox=inbox).update(policy=Policy.LEAST_LOADED)
+    _change_policy(inbox, policy=Policy.LEAST_LOADED)
     Conversation.objects.filter(assignee=a).update(status=Status.SOLVED)  # a is empty now
     arrive(inbox, 2, django_capture_on_commit_callbacks, text="Another question entirely")
     assert (load_of(a), load_of(b)) == (2, 2)
@@ -100,7 +108,7 @@ def test_round_robin_takes_turns_and_least_loaded_fills_the_emptiest(
 
 def test_manual_policy_never_assigns(team, inbox, django_capture_on_commit_callbacks):
     online_agent(team)
-    RoutingPolicy.objects.filter(inbox=inbox).update(policy=Policy.MANUAL)
+    _change_policy(inbox, policy=Policy.MANUAL)
     arrive(inbox, 2, django_capture_on_commit_callbacks)
     assert not Conversation.objects.filter(assignee__isnull=False).exists()
 
@@ -136,7 +144,7 @@ def test_raising_capacity_hands_out_queued_work(team, inbox, django_capture_on_c
 
 
 def test_priority_order_takes_urgent_first(team, inbox, django_capture_on_commit_callbacks):
-    RoutingPolicy.objects.filter(inbox=inbox).update(order=QueueOrder.PRIORITY)
+    _change_policy(inbox, order=QueueOrder.PRIORITY)
     made = arrive(inbox, 3, django_capture_on_commit_callbacks)
     Conversation.objects.filter(pk=made[2].pk).update(priority="urgent")
     agent = online_agent(team, capacity=1)
@@ -174,13 +182,13 @@ def test_nobody_waits_for_a_language_no_one_in_the_team_speaks(
 def test_a_tag_naming_a_skill_needs_an_agent_with_it(
     team, inbox, django_capture_on_commit_callbacks
 ):
-    RoutingPolicy.objects.filter(inbox=inbox).update(policy=Policy.MANUAL)
+    _change_policy(inbox, policy=Policy.MANUAL)
     made = arrive(inbox, 1, django_capture_on_commit_callbacks)
     set_tags(conversation=made[0], names=["billing"], actor=None)
     plain = online_agent(team, capacity=5)
     billing = online_agent(team, capacity=5, skills=["Billing"])
     AgentRouting.objects.filter(user=billing).update(last_assigned_at=timezone.now())
-    RoutingPolicy.objects.filter(inbox=inbox).update(policy=Policy.ROUND_ROBIN)
+    _change_policy(inbox, policy=Policy.ROUND_ROBIN)
     assignment.hand_out()
     assert Conversation.objects.get(pk=made[0].pk).assignee == billing
     assert load_of(plain) == 0
@@ -321,6 +329,9 @@ def test_a_hundred_concurrent_arrivals_never_exceed_capacity(monkeypatch):
             barrier.wait(timeout=20)
             for i in range(5):
                 receive(inbound(box, sender_address=f"w{worker}-{i}@mail.example"))
+                # Like a request, each arrival gives its connection back to the pool
+                # (20 of them, one held by this test), so 20 threads share it.
+                connection.close()
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
