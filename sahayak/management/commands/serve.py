@@ -1,4 +1,7 @@
-"""``sahayak serve``: the web server and a background worker in one command."""
+"""``sahayak serve``: the web server and its companions (worker, SMTP listener, IMAP
+fetcher, Telegram poller) in one command: as threads of the server's process for the
+embedded default (SQLite, one web process), else as processes of their own, to use more
+cores (``--companions`` chooses)."""
 
 from __future__ import annotations
 
@@ -13,12 +16,13 @@ import time
 from typing import Any
 
 import uvicorn
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from sahayak.cli import PARENT_ENV
+from sahayak.companions import ThreadSupervisor, restart_delay
+from sahayak.companions import wanted as companions_wanted
 from sahayak.site import remember_served_url
 
 logger = logging.getLogger("sahayak.serve")
@@ -53,7 +57,7 @@ class Supervisor:
                 if code is None or self.stop.is_set():
                     continue
                 lived = time.monotonic() - self.started[name]
-                delay = 1.0 if lived > 60 else min(self.delays.get(name, 0.5) * 2, 60.0)
+                delay = restart_delay(self.delays.get(name), lived)
                 self.delays[name] = delay
                 logger.warning(
                     "%s exited (code %s); starting it again in %.0f s", name, code, delay
@@ -100,6 +104,14 @@ class Command(BaseCommand):
             "--no-fetchmail", action="store_true", help="do not fetch IMAP mailboxes"
         )
         parser.add_argument(
+            "--companions",
+            choices=["threads", "processes"],
+            default=os.environ.get("SAHAYAK_COMPANIONS") or None,
+            help="run the worker, SMTP listener and fetchers as threads of this process "
+            "(default with one web process on SQLite: least memory) or as processes of "
+            "their own (default on PostgreSQL or with several web processes)",
+        )
+        parser.add_argument(
             "--no-telegram",
             action="store_true",
             help="do not long-poll Telegram bots set to polling",
@@ -115,6 +127,7 @@ class Command(BaseCommand):
         smtp_port: int,
         no_fetchmail: bool,
         no_telegram: bool = False,
+        companions: str | None = None,
         **opts: Any,
     ) -> None:
         if workers > 1 and connection.vendor == "sqlite":
@@ -130,16 +143,24 @@ class Command(BaseCommand):
         if smtp_port:
             _check_free(host, smtp_port)
         remember_served_url(host, port)  # before the companions start: they inherit it
-        commands: dict[str, list[str]] = {}
-        if not no_worker:
-            commands["worker"] = ["worker"]
-        if smtp_port:
-            commands["smtpd"] = ["smtpd", "--host", host, "--port", str(smtp_port)]
-        if not no_fetchmail:
-            commands["fetchmail"] = ["fetchmail"]
-        if not no_telegram and apps.is_installed("sahayak.connectors.telegram"):
-            commands["telegram"] = ["telegram"]
-        supervisor = Supervisor(commands)
+        wanted = companions_wanted(
+            worker=not no_worker,
+            smtp=(host, smtp_port) if smtp_port else None,
+            fetchmail=not no_fetchmail,
+            telegram=not no_telegram,
+        )
+        supervisor: Supervisor | ThreadSupervisor
+        # Threads for the embedded default (SQLite, one process: least memory); processes
+        # on PostgreSQL, where the worker should have a core of its own.
+        embedded = workers == 1 and connection.vendor == "sqlite"
+        if (companions or ("threads" if embedded else "processes")) == "threads":
+            supervisor = ThreadSupervisor({name: run for name, (run, _) in wanted.items()})
+        else:
+            supervisor = Supervisor({name: command for name, (_, command) in wanted.items()})
+        # uvicorn stops gracefully on SIGTERM, then raises it again with the handler found
+        # before it started: this one lets the companions finish their work (a task being
+        # run, a mail being stored) before the process ends.
+        signal.signal(signal.SIGTERM, _stop_gracefully)
         supervisor.start()
         self.stdout.write(f"Sahayak is listening on http://{host}:{port}/")
         if smtp_port:
@@ -163,6 +184,10 @@ class Command(BaseCommand):
             )
         finally:
             supervisor.shutdown()
+
+
+def _stop_gracefully(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _check_free(host: str, port: int) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sahayak.companions import stop_on_signals
 from sahayak.connectors.email import imap
 from sahayak.connectors.email.mailboxes import CHANNEL
 from sahayak.conversations.models import Inbox
@@ -25,9 +24,7 @@ class Command(BaseCommand):
         if once:
             self._once(inbox, batch)
             return
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        stop = stop_on_signals()
         imap.run(stop, only=inbox)
 
     def _once(self, only: list[int] | None, batch: int) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sahayak.connectors.email.smtp_server import make_controller
+from sahayak.companions import smtp_listener, stop_on_signals
 
 
 class Command(BaseCommand):
@@ -22,14 +20,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, host: str, port: int, **opts: Any) -> None:
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        controller = make_controller(host, port)
-        controller.start()
-        self.stdout.write(f"SMTP listener on {host}:{port}", ending="\n")
-        self.stdout.flush()
-        try:
-            stop.wait()
-        finally:
-            controller.stop()
+        stop = stop_on_signals()
+
+        def ready() -> None:
+            self.stdout.write(f"SMTP listener on {host}:{port}", ending="\n")
+            self.stdout.flush()
+
+        smtp_listener(host, port, ready)(stop)

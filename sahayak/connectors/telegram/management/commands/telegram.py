@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from sahayak.companions import stop_on_signals
 from sahayak.connectors.telegram import polling
 
 
@@ -23,7 +22,5 @@ class Command(BaseCommand):
                 read = polling.poll_once(inbox)
                 self.stdout.write(f"{inbox.name}: {read} updates")
             return
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        stop = stop_on_signals()
         polling.run(stop)
