@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def reindex_articles(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from sahayak.knowledge.search import translation_rows
+    from sahayak.knowledge.search import keyset_batches, translation_rows
     from sahayak.knowledge.search.backends import backend
     from sahayak.conversations.text import html_to_text
     from sahayak.knowledge.search.vocabulary import words_of
@@ -15,19 +15,12 @@ def reindex_articles(apps, schema_editor):  # type: ignore[no-untyped-def]
 
     translation = apps.get_model("knowledge", "ArticleTranslation")
     engine = backend()
-    last = 0
-    while True:
-        batch = list(
-            translation.objects.select_related("article").filter(pk__gt=last).order_by("pk")[:500]
-        )
-        if not batch:
-            return
+    for batch in keyset_batches(translation.objects.select_related("article"), 500):
         engine.index_articles(translation_rows(batch))
         words = sorted(words_of(t.title + "\n" + html_to_text(t.body_html) for t in batch))
         word.objects.bulk_create(
             [word(word=w, initial=w[0], length=len(w)) for w in words], ignore_conflicts=True
         )
-        last = batch[-1].pk
 
 
 class Migration(migrations.Migration):

@@ -223,7 +223,7 @@ def _first_message_subjects(messages: list[Message]) -> dict[int, str]:
     return {pk: subject for pk, subject in rows if subject}
 
 
-def _batches(qs: QuerySet, size: int = BATCH) -> Iterable[list]:  # type: ignore[type-arg]
+def keyset_batches(qs: QuerySet, size: int = BATCH) -> Iterable[list]:  # type: ignore[type-arg]
     """Rows of ``qs`` in primary-key order, ``size`` at a time (keyset, not OFFSET)."""
     last = 0
     while True:
@@ -241,17 +241,18 @@ def reindex(progress: Callable[[str, int, int], None] | None = None) -> dict[str
     counts = {}
     translations = ArticleTranslation.objects.select_related("article")
     messages = Message.objects.exclude(text="").only("id", "text", "conversation_id")
-    for kind, qs, index in (
-        ("articles", translations, index_translations),
-        ("messages", messages, index_messages),
-    ):
-        total, done = qs.count(), 0
-        for batch in _batches(qs):
-            index(batch)
-            done += len(batch)
-            if progress:
-                progress(kind, done, total)
-        counts[kind] = done
+    with engine.rebuilding():
+        for kind, qs, index in (
+            ("articles", translations, index_translations),
+            ("messages", messages, index_messages),
+        ):
+            total, done = qs.count(), 0
+            for batch in keyset_batches(qs):
+                index(batch)
+                done += len(batch)
+                if progress:
+                    progress(kind, done, total)
+            counts[kind] = done
     vocabulary.forget_progress()
     total, done = messages.count(), 0
     while read := vocabulary.learn_from_messages(max_batches=1):

@@ -14,11 +14,12 @@ The index lives beside the searched tables (created by the knowledge app's migra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .text import word_marks
 
@@ -168,6 +169,11 @@ class SqliteBackend:
             cursor.execute("DELETE FROM knowledge_article_fts")
             cursor.execute("DELETE FROM knowledge_message_fts")
 
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """FTS5 builds its index as rows arrive: nothing to set aside."""
+        yield
+
 
 class PostgresBackend:
     vendor = "postgresql"
@@ -179,13 +185,29 @@ class PostgresBackend:
         ("knowledge_message_search", "message_id", "conversations_message"),
     )
 
+    @staticmethod
+    def index_ddl(table: str) -> str:
+        return f"CREATE INDEX IF NOT EXISTS {table}_gin ON {table} USING gin(document)"
+
+    @staticmethod
+    def title_ddl(table: str) -> list[str]:
+        """Articles keep their title's terms apart too (small, stored in the row): title
+        matches are found and ranked without reading every matching body."""
+        if table != "knowledge_article_search":
+            return []
+        return [
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS title_document tsvector",
+            f"CREATE INDEX IF NOT EXISTS {table}_title_gin ON {table} USING gin(title_document)",
+        ]
+
     @classmethod
     def create_tables(cls, cursor: object) -> None:
         for table, key, source in cls.TABLES:
             for ddl in (
                 f"CREATE TABLE IF NOT EXISTS {table} ("
                 f" {key} bigint PRIMARY KEY, document tsvector NOT NULL)",
-                f"CREATE INDEX IF NOT EXISTS {table}_gin ON {table} USING gin(document)",
+                cls.index_ddl(table),
+                *cls.title_ddl(table),
                 f"CREATE OR REPLACE FUNCTION {table}_deleted() RETURNS trigger"
                 f" LANGUAGE plpgsql AS $$ BEGIN DELETE FROM {table} s USING gone"
                 f" WHERE s.{key} = gone.id; RETURN NULL; END $$",
@@ -211,38 +233,106 @@ class PostgresBackend:
     def index_articles(self, rows: Iterable[tuple[int, str, str]]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO knowledge_article_search(translation_id, document) VALUES"
-                " (%s, setweight(to_tsvector('simple', %s), 'A')"
-                " || setweight(to_tsvector('simple', %s), 'D'))"
-                " ON CONFLICT (translation_id) DO UPDATE SET document = EXCLUDED.document",
-                list(rows),
+                "INSERT INTO knowledge_article_search(translation_id, document, title_document)"
+                " SELECT id, setweight(title, 'A') || setweight(to_tsvector('simple', %s), 'D'),"
+                " title FROM (SELECT %s::bigint AS id, to_tsvector('simple', %s) AS title) r"
+                " ON CONFLICT (translation_id) DO UPDATE SET document = EXCLUDED.document,"
+                " title_document = EXCLUDED.title_document",
+                [(body, pk, title) for pk, title, body in rows],
             )
+
+    # Body-only matches ranked at most: a word found in thousands of articles would
+    # otherwise have every one of their (large, out-of-line) documents read to rank them.
+    BODY_CANDIDATES = 400
 
     def search_articles(
         self, groups: Sequence[Group], flt: ArticleFilter, *, any_term: bool, limit: int
     ) -> list[Hit]:
+        """Articles whose title matches come first, ranked among themselves; the rest of
+        the page is filled from body-only matches, the newest ``BODY_CANDIDATES`` of them
+        ranked. In ``ts_rank`` a title term weighs ten body terms, so the order is the one
+        ranking everything would give, bar a body that repeats the word many times."""
         where, params = _article_conditions(flt)
-        sql = (
-            "SELECT s.translation_id, ts_rank(s.document, q) AS score"
+        query = self.tsquery(groups, any_term)
+        source = (
             " FROM knowledge_article_search s"
             " JOIN knowledge_articletranslation t ON t.id = s.translation_id"
             " JOIN knowledge_article a ON a.id = t.article_id,"
             " to_tsquery('simple', %s) q"
-            f" WHERE s.document @@ q{where}"
+        )
+        titled = (
+            f"SELECT s.translation_id, ts_rank(s.document, q) AS score{source}"
+            f" WHERE s.title_document @@ q{where}"
             " ORDER BY score DESC, s.translation_id DESC LIMIT %s"
         )
+        bodies = (
+            "SELECT c.translation_id, ts_rank(c.document, q) AS score FROM ("
+            f"SELECT s.translation_id, s.document{source}"
+            f" WHERE s.document @@ q AND NOT coalesce(s.title_document @@ q, false){where}"
+            " ORDER BY s.translation_id DESC LIMIT %s) c, to_tsquery('simple', %s) q"
+            " ORDER BY score DESC, c.translation_id DESC LIMIT %s"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.tsquery(groups, any_term), *params, limit])
-            return [Hit(row[0], row[1]) for row in cursor.fetchall()]
+            cursor.execute(titled, [query, *params, limit])
+            hits = [Hit(row[0], row[1]) for row in cursor.fetchall()]
+            if len(hits) < limit:
+                cursor.execute(
+                    bodies,
+                    [query, *params, self.BODY_CANDIDATES, query, limit - len(hits)],
+                )
+                hits += [Hit(row[0], row[1]) for row in cursor.fetchall()]
+        return hits
+
+    # From this many rows on, COPY into a scratch table and one INSERT ... SELECT beat a
+    # statement per row (about three times as fast on the database's side).
+    COPY_FROM = 200
 
     def index_messages(self, rows: Iterable[tuple[int, str]]) -> None:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO knowledge_message_search(message_id, document)"
-                " VALUES (%s, to_tsvector('simple', %s))"
-                " ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document",
-                list(rows),
+        rows = list(rows)
+        upsert = (
+            "INSERT INTO knowledge_message_search(message_id, document) {source}"
+            " ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document"
+        )
+        if len(rows) < self.COPY_FROM:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    upsert.format(source="VALUES (%s, to_tsvector('simple', %s))"), rows
+                )
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS knowledge_index_scratch"
+                " (id bigint, body text) ON COMMIT DROP"
             )
+            cursor.execute("TRUNCATE knowledge_index_scratch")
+            with cursor.cursor.copy(  # type: ignore[attr-defined]
+                "COPY knowledge_index_scratch (id, body) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                upsert.format(
+                    source="SELECT id, to_tsvector('simple', body) FROM knowledge_index_scratch"
+                )
+            )
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """A whole rebuild: the GIN indexes are dropped while rows pour in and built once
+        at the end (several times faster than growing them row by row). Searches during
+        the rebuild still work, on a table scan. Should the process be killed meanwhile,
+        the next rebuild or ``migrate`` creates them again."""
+        with connection.cursor() as cursor:
+            for table, _key, _source in self.TABLES:
+                cursor.execute(f"DROP INDEX IF EXISTS {table}_gin")
+                cursor.execute(f"DROP INDEX IF EXISTS {table}_title_gin")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                for table, _key, _source in self.TABLES:
+                    for ddl in (self.index_ddl(table), *self.title_ddl(table)):
+                        cursor.execute(ddl)
 
     def search_messages(
         self, groups: Sequence[Group], flt: MessageFilter, *, any_term: bool, limit: int

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from .stemming import stems
 
@@ -65,12 +65,15 @@ def document(text: str, language: str = "") -> str:
     """``text`` as the backends index it: folded words separated by single spaces, each
     followed by those of its stems that are not its beginning ("delivery" -> "deliveri"),
     so that any form of a query finds any form of the word."""
-    out: list[str] = []
-    for word in terms(text):
-        out.append(word)
-        # A stem that begins the word needs no entry: queries match stems as prefixes.
-        out.extend(s for s in stems(word, language) if not word.startswith(s))
-    return " ".join(out)
+    return " ".join([_entry(word, language) for word in terms(text)])
+
+
+@lru_cache(maxsize=200_000)
+def _entry(word: str, language: str) -> str:
+    """A word and its stems as indexed (cached: words repeat far more than they vary)."""
+    # A stem that begins the word needs no entry: queries match stems as prefixes.
+    extra = [s for s in stems(word, language) if not word.startswith(s)]
+    return " ".join([word, *extra]) if extra else word
 
 
 def words(text: str) -> list[re.Match[str]]:

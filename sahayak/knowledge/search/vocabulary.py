@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -34,8 +34,25 @@ def words_of(texts: Iterable[str]) -> set[str]:
 
 
 def remember(words: Iterable[str]) -> None:
-    rows = [SearchWord(word=w, initial=w[0], length=len(w)) for w in sorted(set(words))]
-    SearchWord.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    """Add words not known yet. One statement for all of them, not an ORM object each
+    (a reindex passes every word of every message through here)."""
+    unique = sorted(set(words))
+    if not unique:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one round trip for the whole batch
+            cursor.execute(
+                "INSERT INTO knowledge_searchword (word, initial, length)"
+                " SELECT w, left(w, 1), char_length(w) FROM unnest(%s::text[]) AS w"
+                " ON CONFLICT (word) DO NOTHING",
+                [unique],
+            )
+            return
+        cursor.executemany(
+            "INSERT INTO knowledge_searchword (word, initial, length) VALUES (%s, %s, %s)"
+            " ON CONFLICT (word) DO NOTHING",
+            [(w, w[0], len(w)) for w in unique],
+        )
 
 
 def learn_from_messages(max_batches: int = 10) -> int:
