@@ -139,8 +139,38 @@ def record(
             conversation=conversation, actor=actor, kind=kind, data={**stored, **data}
         )
     event = DomainEvent(kind, conversation, actor, old, new, message, data, row, cause)
-    transaction.on_commit(lambda: _announce(event))
+    transaction.on_commit(lambda: _after_commit(event))
     return event
+
+
+_held: ContextVar[list[DomainEvent] | None] = ContextVar("held_events", default=None)
+
+
+@contextmanager
+def held() -> Iterator[list[DomainEvent]]:
+    """Events committed inside this block are kept in the list it gives instead of being
+    announced, for the caller to ``announce`` once it has answered its client: a chat
+    visitor's message is acknowledged as soon as it is stored, and routing, rules and live
+    updates follow. They still come only after the commit, and in their order."""
+    events: list[DomainEvent] = []
+    token = _held.set(events)
+    try:
+        yield events
+    finally:
+        _held.reset(token)
+
+
+def announce(events: list[DomainEvent]) -> None:
+    for event in events:
+        _announce(event)
+
+
+def _after_commit(event: DomainEvent) -> None:
+    holding = _held.get()
+    if holding is not None:
+        holding.append(event)
+    else:
+        _announce(event)
 
 
 def _announce(event: DomainEvent) -> None:

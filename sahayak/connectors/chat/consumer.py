@@ -9,6 +9,7 @@ a message sent again after a dropped socket is acknowledged again but stored onc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from sahayak.clientip import scope_client_address
 from sahayak.contacts.attributes import invalid_text
+from sahayak.conversations import events
 from sahayak.conversations.inbound import InboundRejected
 from sahayak.conversations.models import Inbox
 from sahayak.realtime import groups
@@ -173,8 +175,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def _message(self, content: dict[str, Any]) -> None:
         client_id = content.get("client_id")
+        loop = asyncio.get_running_loop()
         try:
-            payload = await in_db_pool(self._store)(content)
+            await in_db_pool(self._store)(content, loop)
         except (services.ChatError, InboundRejected) as exc:
             code = getattr(exc, "code", "invalid")
             await self._error(code, str(exc), client_id=client_id)
@@ -183,27 +186,37 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("chat message from %s could not be stored", self._public_id())
             await self._error("retry", _("Could not be stored; it will be sent again."), client_id)
             return
-        await self._follow(payload["conversation_id"])
-        await self.send_json({"type": "ack", "client_id": client_id, "message": payload["message"]})
+
+    async def _acknowledge(self, client_id: Any, conversation_id: int, message: Any) -> None:
+        await self._follow(conversation_id)
+        await self.send_json({"type": "ack", "client_id": client_id, "message": message})
         # The visitor's other tabs show it too.
         await self.channel_layer.group_send(
             visitor_group(self._public_id()),
-            {"type": "visitor.push", "payload": payload["message"], "skip": self.channel_name},
+            {"type": "visitor.push", "payload": message, "skip": self.channel_name},
         )
 
-    def _store(self, content: dict[str, Any]) -> dict[str, Any]:
+    def _store(self, content: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
+        """Store the message; once it is committed the visitor gets the ack (on the event
+        loop) while this thread goes on to announce it to agents, routing and rules."""
         session = self._session()
         if services.rate_limited(session, scope_client_address(self.scope)):
             raise services.ChatError(_("Too many messages; please wait a moment."), "rate")
-        result = services.post_message(
-            session=session,
-            client_id=content.get("client_id", ""),
-            text=content.get("text", ""),
+        with events.held() as committed:
+            result = services.post_message(
+                session=session,
+                client_id=content.get("client_id", ""),
+                text=content.get("text", ""),
+            )
+        message = services.serialize(session, result.message)
+        acknowledged = asyncio.run_coroutine_threadsafe(
+            self._acknowledge(content.get("client_id"), result.conversation.pk, message), loop
         )
-        return {
-            "conversation_id": result.conversation.pk,
-            "message": services.serialize(session, result.message),
-        }
+        events.announce(committed)
+        try:
+            acknowledged.result(timeout=30)  # the ack goes before the next message's
+        except Exception:  # the visitor left meanwhile: the message is stored all the same
+            logger.info("ack to %s not sent", self._public_id(), exc_info=True)
 
     async def _typing(self, content: dict[str, Any]) -> None:
         if self.conversation_id is None:

@@ -208,3 +208,44 @@ def test_malformed_frames_get_an_error_and_the_socket_stays_usable(chat_inbox):
     *errors, ack = run(scenario())
     assert [e["code"] for e in errors] == ["invalid"] * 4
     assert ack["type"] == "ack"
+
+
+def test_the_ack_comes_once_stored_and_listeners_hear_of_it_after_in_order(chat_inbox):
+    """Routing, rules and agents' live updates run after the visitor has the ack (they do
+    not hold it up), and hear a socket's messages in the order they were sent."""
+    import asyncio
+    import threading
+
+    from sahayak.conversations.events import EventKind, conversation_event
+
+    release = threading.Event()
+    heard: list[str] = []
+
+    def slow_listener(event: Any, **_: Any) -> None:
+        if event.kind == EventKind.MESSAGE_RECEIVED:
+            release.wait(10)
+            heard.append(event.message.text)
+
+    conversation_event.connect(slow_listener, dispatch_uid="test-slow-listener")
+    try:
+
+        async def scenario() -> list[dict[str, Any]]:
+            socket, _ = await hello(chat_inbox)
+            first = await say(socket, "c1", "first")
+            assert heard == []  # acknowledged while the listener was still busy
+            release.set()
+            acks = [first, await say(socket, "c2", "second")]
+            for _ in range(200):
+                if len(heard) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            await socket.disconnect()
+            return acks
+
+        acks = run(scenario())
+    finally:
+        release.set()
+        conversation_event.disconnect(dispatch_uid="test-slow-listener")
+    assert [a["type"] for a in acks] == ["ack", "ack"]
+    assert heard == ["first", "second"]
+    assert Message.objects.count() == 2
