@@ -24,9 +24,24 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     locale = models.CharField(_("language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
-    # How a new assignment is announced in the workspace, besides its toast.
-    notify_browser = models.BooleanField(_("browser notification on assignment"), default=False)
-    notify_sound = models.BooleanField(_("sound on assignment"), default=False)
+    # What the agent is told about (a toast and the bell; mentions always), and how besides.
+    notify_assignments = models.BooleanField(
+        _("tell me when a conversation is assigned to me"), default=True
+    )
+    notify_customer_replies = models.BooleanField(
+        _("tell me when a customer replies in one of my conversations"), default=True
+    )
+    notify_browser = models.BooleanField(
+        _("also as a browser notification (when the workspace is in the background)"),
+        default=False,
+    )
+    notify_sound = models.BooleanField(_("also with a sound"), default=False)
+    # An administrator put the first-run checklist away.
+    onboarding_hidden = models.BooleanField(default=False)
+    # The reply box's "Assign to me" box starts ticked on a conversation nobody has.
+    claim_on_reply = models.BooleanField(
+        _("assign conversations nobody has to me when I reply"), default=True
+    )
     # Heartbeat of the agent's open workspace: chat visitors see whether anyone is there.
     last_seen_at = models.DateTimeField(null=True, blank=True)
     # Sign-in throttling: consecutive failures, when the next try is allowed, and a lock that

@@ -68,10 +68,22 @@ def enqueue_email(
     source: str = "",
     conversation_id: int | None = None,
     key: str | None = None,
+    also_to: list[str] | None = None,
+    from_email: str = "",
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
 ) -> OutboxItem:
-    """A plain-text mail to one address, sent through the configured relay (or kept in
-    the local outbox when none is set)."""
-    payload = {"subject": subject[:200], "text": text}
+    """A plain-text mail to one address (and ``also_to``), sent through the configured
+    relay (or kept in the local outbox when none is set)."""
+    payload: dict[str, Any] = {"subject": subject[:200], "text": text}
+    if also_to:
+        payload["also_to"] = also_to
+    if from_email:
+        payload["from"] = from_email
+    if reply_to:
+        payload["reply_to"] = reply_to
+    if headers:
+        payload["headers"] = headers
     return _enqueue(OutboxKind.EMAIL, to, payload, source, conversation_id, key)
 
 
@@ -138,10 +150,14 @@ def _send(item: OutboxItem) -> str:
     if item.kind == OutboxKind.WEBHOOK:
         return _post(item)
     if item.kind == OutboxKind.EMAIL:
+        reply_to = item.payload.get("reply_to")
         mail = EmailMessage(
             subject=item.payload.get("subject", ""),
             body=item.payload.get("text", ""),
-            to=[item.target],
+            from_email=item.payload.get("from") or None,
+            to=[item.target, *item.payload.get("also_to", [])],
+            reply_to=[reply_to] if reply_to else None,
+            headers=item.payload.get("headers") or None,
         )
         try:
             mail.send()

@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
     RULE = "rule", _("Automation rule")
+    CUSTOMER_REPLY = "customer_reply", _("The customer replied")
 
 
 class Notification(models.Model):

@@ -98,6 +98,8 @@ def notify_assignee(event: DomainEvent) -> User | None:
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if recipient is None:
         return None
+    if event.kind == EventKind.ASSIGNEE and not recipient.notify_assignments:
+        return None
     kind = _ABOUT_ASSIGNEE[event.kind]
     Notification.objects.create(
         recipient=recipient, actor=event.actor, kind=kind, conversation=conversation
@@ -122,9 +124,38 @@ def notify_users(
     return told
 
 
+def notify_customer_reply(message: Message) -> User | None:
+    """Tell the assignee that the customer wrote again in their conversation (once per
+    message, however often the message was delivered)."""
+    conversation = message.conversation
+    if message.direction != Direction.INBOUND or not conversation.assignee_id:
+        return None
+    recipient = User.objects.filter(
+        pk=conversation.assignee_id, is_active=True, notify_customer_replies=True
+    ).first()
+    if recipient is None or not can_view_conversation(recipient, conversation):
+        return None
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=recipient,
+                kind=Kind.CUSTOMER_REPLY,
+                conversation=conversation,
+                message=message,
+            )
+        ],
+        ignore_conflicts=True,  # one per message and recipient (a unique constraint)
+    )
+    _push(recipient.pk, Kind.CUSTOMER_REPLY, conversation, None, message_id=message.pk)
+    return recipient
+
+
 def on_event(event: DomainEvent, **_: Any) -> None:
     if event.kind == EventKind.NOTE_ADDED and event.message is not None:
         notify_mentions(event.message)
+    elif event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
+        if not event.data.get("created_conversation"):
+            notify_customer_reply(event.message)
     elif event.kind in _ABOUT_ASSIGNEE:
         notify_assignee(event)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from sahayak.conversations.permissions import hidden_team_ids
@@ -14,6 +15,7 @@ from sahayak.notifications import services as notifications
 from sahayak.notifications.models import Notification
 from sahayak.pagination import BadCursor, keyset_page
 
+from .. import time_zones
 from ..forms import ProfileForm
 from .common import agent, login_required
 
@@ -63,3 +65,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     notifications.mark_read(agent(request))
     return redirect("web:notifications")
+
+
+@login_required
+@cache_control(private=True, max_age=3600)
+def time_zone_options(request: HttpRequest) -> JsonResponse:
+    """Suggestions for the time-zone fields, in the viewer's language."""
+    language = translation.get_language() or "en"
+    rows = time_zones.options(translation.to_locale(language))
+    return JsonResponse({"zones": [{"id": zone, "label": label} for zone, label in rows]})
