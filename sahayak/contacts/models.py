@@ -63,6 +63,35 @@ class Identity(models.Model):
         return f"{self.kind}:{self.address}"
 
 
+# Order statuses as shops commonly send them, named in the reader's language; any other
+# status is shown as the shop wrote it.
+ORDER_STATUS_LABELS = {
+    "pending": _("Pending"),
+    "pending_payment": _("Awaiting payment"),
+    "paid": _("Paid"),
+    "processing": _("Processing"),
+    "on_hold": _("On hold"),
+    "packed": _("Packed"),
+    "shipped": _("Shipped"),
+    "in_transit": _("In transit"),
+    "out_for_delivery": _("Out for delivery"),
+    "delivered": _("Delivered"),
+    "completed": _("Completed"),
+    "cancelled": _("Cancelled"),
+    "canceled": _("Cancelled"),
+    "refunded": _("Refunded"),
+    "partially_refunded": _("Partly refunded"),
+    "returned": _("Returned"),
+    "failed": _("Failed"),
+}
+
+
+def order_status_label(status: str) -> str:
+    key = status.strip().casefold().replace("-", "_").replace(" ", "_")
+    label = ORDER_STATUS_LABELS.get(key)
+    return str(label) if label is not None else status
+
+
 class Order(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
     external_ref = models.CharField(_("order reference"), max_length=120, unique=True)

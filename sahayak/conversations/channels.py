@@ -30,7 +30,13 @@ class DeliveryError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         code: str = "",
+        params: dict[str, Any] | None = None,
     ):
+        # With ``params``, ``message`` is an untranslated template: the agent reads it in
+        # their own language, with the values put in (see ``delivery_reason``).
+        self.template = message if params else ""
+        self.params = {key: str(value) for key, value in (params or {}).items()}
+        message = message % self.params if params else message
         super().__init__(message)
         self.message = message
         self.permanent = permanent
@@ -69,6 +75,8 @@ class OutboundMessage:
     reply_to_external_id: str = ""
     # The inbox whose settings ``inbox_config`` holds (0: none).
     inbox_id: int = 0
+    # Others copied on an email reply: {"cc": [...], "bcc": [...]}.
+    copies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,8 @@ class Capabilities:
     outbound_start: bool = False
     # Text is billed and split in segments (SMS): the reply box counts them.
     segmented: bool = False
+    # Replies may be formatted (bold, lists, links): the reply box's marks become HTML.
+    formatting: bool = False
 
 
 # 24x24 outline path of a channel without an icon of its own.

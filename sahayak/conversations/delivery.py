@@ -98,6 +98,7 @@ def deliver(message_id: int) -> str:
             permanent=exc.permanent,
             retry_after=exc.retry_after,
             code=exc.code,
+            template=(exc.template, exc.params) if exc.template else None,
         )
     except Exception as exc:  # an adapter bug must not lose the message: retry, record it
         logger.exception("delivery of message %s crashed", message_id)
@@ -189,6 +190,7 @@ def _fail(
     permanent: bool,
     retry_after: float | None = None,
     code: str = "",
+    template: tuple[str, dict[str, str]] | None = None,
 ) -> str:
     exhausted = message.delivery_attempts >= settings.SAHAYAK_DELIVERY_MAX_ATTEMPTS
     with transaction.atomic():
@@ -203,8 +205,14 @@ def _fail(
             message.next_attempt_at = timezone.now() + wait
         message.delivery_error = reason[:2000]
         fields = ["delivery_status", "delivery_error", "next_attempt_at"]
-        if code or "provider_error" in message.metadata:
-            message.metadata = {**message.metadata, "provider_error": {"code": code[:40]}}
+        metadata = dict(message.metadata)
+        if code or "provider_error" in metadata:
+            metadata["provider_error"] = {"code": code[:40]}
+        if template or "delivery_reason" in metadata:
+            text, params = template or ("", {})
+            metadata["delivery_reason"] = {"text": text, "params": params}
+        if metadata != message.metadata:
+            message.metadata = metadata
             fields.append("metadata")
         message.save(update_fields=fields)
         if message.delivery_status == DeliveryStatus.FAILED:
@@ -284,6 +292,11 @@ def build_outbound(message: Message) -> OutboundMessage:
         automatic=str(message.metadata.get("automatic", "")),
         template=dict(message.metadata.get("template") or {}),
         reply_to_external_id=_answered_external_id(message),
+        copies={
+            kind: [str(a) for a in message.metadata.get(kind) or []][:20]
+            for kind in ("cc", "bcc")
+            if message.metadata.get(kind)
+        },
     )
 
 

@@ -59,3 +59,34 @@ def _order_spellings(query: str) -> set[str]:
     (ORD-1042 never finds ORD-10421)."""
     bare = query.lstrip("#").strip()
     return {query, bare, bare.upper()}
+
+
+def merge_candidates(user: User, source: Conversation, query: str) -> list[Conversation]:
+    """Conversations ``source`` could be merged into, as the merge picker lists them: the
+    same customer's other conversations when nothing is typed; else the one numbered, the
+    conversations of the customers found, and those whose messages match the words."""
+    from sahayak.knowledge.search import search_messages
+
+    visible = (
+        visible_conversations(user)
+        .filter(merged_into__isnull=True)
+        .exclude(pk=source.pk)
+        .select_related("contact")
+    )
+    query = query.strip()[:200]
+    if not query:
+        return list(visible.filter(contact_id=source.contact_id).order_by("-id")[:SHOWN])
+    number = parse_id(query.lstrip("#"))
+    if number is not None:
+        return list(visible.filter(pk=number)[:1])
+    contact_ids = list(search_contacts(query).values_list("pk", flat=True)[:SHOWN])
+    found = list(visible.filter(contact_id__in=contact_ids).order_by("-id")[:SHOWN])
+    seen = {c.pk for c in found}
+    for hit in search_messages(query, user=user, limit=SHOWN * 2):
+        conversation = hit.message.conversation
+        if conversation.pk in seen or conversation.pk == source.pk:
+            continue
+        if conversation.merged_into_id is None:
+            found.append(conversation)
+            seen.add(conversation.pk)
+    return found[: SHOWN * 2]

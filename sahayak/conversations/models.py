@@ -317,3 +317,34 @@ class ConversationMerge(models.Model):
 
     def __str__(self) -> str:
         return f"conversation #{self.source_id} -> #{self.target_id}"
+
+
+class Signature(models.Model):
+    """Text put under an email reply: an agent's own, then the mailbox's; one per language
+    (``locale`` "" is for any language without its own)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+    )
+    inbox = models.ForeignKey(
+        Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="signatures"
+    )
+    locale = models.CharField(max_length=16, blank=True)
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "locale"], condition=Q(inbox__isnull=True), name="signature_user"
+            ),
+            models.UniqueConstraint(
+                fields=["inbox", "locale"], condition=Q(user__isnull=True), name="signature_inbox"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"signature {self.locale or '*'}"

@@ -10,14 +10,29 @@ from sahayak.accounts.models import Team, User
 
 from .models import Conversation
 
+# Set on the user object of one web request (``remember_for_request``): its hidden teams
+# are read once per request. A long-lived object (a websocket's) always reads them afresh.
+_MEMO = "_hidden_team_ids"
+
+
+def remember_for_request(user: User) -> None:
+    setattr(user, _MEMO, None)
+
 
 def hidden_team_ids(user: User) -> list[int]:
     """Private teams the user is not a member of."""
     if user.sees_everything:
         return []
-    return list(
+    scoped = hasattr(user, _MEMO)
+    memo: tuple[int, ...] | None = getattr(user, _MEMO, None)
+    if memo is not None:
+        return list(memo)
+    found = list(
         Team.objects.filter(is_private=True).exclude(members=user).values_list("id", flat=True)
     )
+    if scoped:
+        setattr(user, _MEMO, tuple(found))
+    return found
 
 
 def visible_conversations(

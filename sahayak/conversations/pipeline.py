@@ -7,14 +7,11 @@ the message to its source only after receive() has returned.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +20,10 @@ from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact
 from sahayak.contacts.services import resolve_contact
 
+from . import attachments
 from .events import EventKind, record
 from .inbound import InboundMessage, InboundRejected
 from .models import (
-    Attachment,
     Conversation,
     Direction,
     Message,
@@ -67,7 +64,7 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
             continue
         in_batch = transaction.get_connection().in_atomic_block
         if inbound.external_id and not in_batch and _may_be_split(result):
-            result = _rejoined(result)
+            result = _rejoined(result, _reference_keys(inbound))
         return result
     existing = _existing(inbound)
     if existing is not None:
@@ -85,13 +82,13 @@ def _may_be_split(result: ReceiveResult) -> bool:
     return referred_from_elsewhere(result.message)
 
 
-def _rejoined(result: ReceiveResult) -> ReceiveResult:
+def _rejoined(result: ReceiveResult, refs: list[str]) -> ReceiveResult:
     """After the commit: if a concurrent delivery split this thread, join it again. A
     caller storing inside its own transaction checks after its commit instead
     (see connectors.email.inbound.ingest_many)."""
-    from .threads import rejoin_split_thread
+    from .threads import rejoin_split_message
 
-    kept = rejoin_split_thread(result.message.pk)
+    kept = rejoin_split_message(result.message, refs)
     if kept is None:
         return result
     return ReceiveResult(result.message, kept, result.contact, created_conversation=False)
@@ -170,7 +167,7 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
         metadata=inbound.metadata,
         written_at=_plausible(inbound.written_at, now),
     )
-    _store_attachments(message, inbound)
+    attachments.store(message, inbound.attachments)
     if inbound.references or inbound.loose_references:
         _remember_references(message, inbound)
     record(
@@ -286,11 +283,16 @@ def _by_subject(inbound: InboundMessage, contact: Contact) -> Conversation | Non
     return None
 
 
-def _remember_references(message: Message, inbound: InboundMessage) -> None:
+def _reference_keys(inbound: InboundMessage) -> list[str]:
+    """The references a message is remembered by (the last 50, never its own id)."""
     refs = dict.fromkeys(ref[:255] for ref in inbound.references + inbound.loose_references)
     refs.pop("", None)
     if inbound.external_id:
         refs.pop(inbound.external_id[:255], None)
+    return list(refs)[-50:]
+
+
+def _remember_references(message: Message, inbound: InboundMessage) -> None:
     ThreadReference.objects.bulk_create(
         ThreadReference(
             channel=inbound.channel,
@@ -298,7 +300,7 @@ def _remember_references(message: Message, inbound: InboundMessage) -> None:
             conversation_id=message.conversation_id,
             message=message,
         )
-        for ref in list(refs)[-50:]
+        for ref in _reference_keys(inbound)
     )
 
 
@@ -369,26 +371,3 @@ def _touch(conversation: Conversation, now: datetime) -> None:
         conversation.solved_at = None
         fields += ["status", "status_changed_at", "solved_at"]
     conversation.save(update_fields=fields)
-
-
-def _store_attachments(message: Message, inbound: InboundMessage) -> None:
-    rows = []
-    for item in inbound.attachments:
-        digest = hashlib.sha256(item.content).hexdigest()
-        name = f"attachments/{digest[:2]}/{digest}"
-        # Content-addressed: a crash before commit leaves at most an unreferenced file.
-        if not default_storage.exists(name):
-            default_storage.save(name, ContentFile(item.content))
-        rows.append(
-            Attachment(
-                message=message,
-                file=name,
-                filename=item.filename[:255] or "attachment",
-                content_type=(item.content_type or "application/octet-stream")[:127],
-                size=len(item.content),
-                sha256=digest,
-                content_id=item.content_id[:255],
-            )
-        )
-    if rows:
-        Attachment.objects.bulk_create(rows)

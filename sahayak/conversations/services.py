@@ -6,11 +6,15 @@ domain event after commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,8 +22,9 @@ from sahayak.accounts.models import Team, User
 from sahayak.contacts.attributes import check_attributes
 from sahayak.ids import parse_id
 
-from . import channels
+from . import attachments, channels, rich_text, signatures
 from .events import EventKind, record
+from .inbound import InboundAttachment
 from .models import (
     OPEN_STATUSES,
     Conversation,
@@ -52,8 +57,14 @@ def reply(
     channel: str | None = None,
     template: dict[str, Any] | None = None,
     reply_to: int | None = None,
+    files: Sequence[InboundAttachment] = (),
+    marked: bool = False,
+    copies: dict[str, list[str]] | None = None,
 ) -> Message:
     """An agent's answer (delivered in the background) or an internal note (never sent).
+
+    ``marked``: ``text`` has the reply box's marks (Markdown), sent as formatting where the
+    channel shows it and taken out where it does not.
 
     A reply goes out only on a channel the customer can be reached on (``reply_channels``);
     it answers the customer (first response, waiting clock) only once it has been sent.
@@ -63,10 +74,18 @@ def reply(
     from .delivery import schedule_delivery
 
     text = text or html_to_text(html)
-    if not text.strip():
+    if not text.strip() and not files:
         raise ConversationError(_("A reply needs some text."))
     # A note is never sent, so it stays on the conversation's channel.
     channel = conversation.channel if note else check_reply_channel(conversation, channel)
+    check_files(files, None if note else channel)
+    if marked and not note and not template and not html:
+        if _formatting(channel):  # email: under the reply, the signatures in its language
+            locale = conversation.contact.locale or conversation.language
+            inbox = conversation.inbox if conversation.channel == channel else None
+            text = signatures.signed(text, signatures.signature_for(author, inbox, locale))
+        html = rich_text.to_html(text) if _formatting(channel) else ""
+        text = rich_text.to_text(text)
     metadata: dict[str, Any] = {}
     if not note:
         if template:
@@ -75,6 +94,7 @@ def reply(
             raise ConversationError(window_closed_reason(channel))
         if reply_to:
             metadata["reply_to"] = reply_to
+        metadata.update(check_copies(copies or {}, channel))
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.NOTE if note else Direction.OUTBOUND,
@@ -86,10 +106,103 @@ def reply(
         next_attempt_at=None if note else timezone.now(),
         metadata=metadata,
     )
+    attachments.store(message, files)
     if not note:
         schedule_delivery(message)
     kind = EventKind.NOTE_ADDED if note else EventKind.REPLY_QUEUED
     record(kind, conversation, actor=author, message=message, persist=False)
+    return message
+
+
+MAX_REPLY_FILES = 10
+
+
+MAX_COPIES = 20
+
+
+def check_copies(copies: dict[str, list[str]], channel: str) -> dict[str, list[str]]:
+    """Cc and Bcc addresses of an email reply, checked: {"cc": [...], "bcc": [...]}."""
+    found = {kind: [a.strip() for a in copies.get(kind, []) if a.strip()] for kind in ("cc", "bcc")}
+    found = {kind: addresses for kind, addresses in found.items() if addresses}
+    if not found:
+        return {}
+    if channel != "email":
+        raise ConversationError(_("Copies (Cc, Bcc) go only with email replies."))
+    return {kind: email_list(addresses, MAX_COPIES) for kind, addresses in found.items()}
+
+
+def email_list(values: Sequence[str], limit: int) -> list[str]:
+    """Email addresses as typed (one per item), checked, each once, at most ``limit``."""
+    found = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if len(found) > limit:
+        raise ConversationError(_("At most %(n)d addresses.") % {"n": limit})
+    for address in found:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ConversationError(
+                _("%(address)s is not an email address.") % {"address": address}
+            ) from None
+    return found
+
+
+def _formatting(channel: str) -> bool:
+    try:
+        return channels.get_channel(channel).capabilities.formatting
+    except channels.UnknownChannel:
+        return False
+
+
+def check_files(files: Sequence[InboundAttachment], channel: str | None) -> None:
+    """Refuse files a reply on ``channel`` could not carry (None: a note, kept here)."""
+    if not files:
+        return
+    if len(files) > MAX_REPLY_FILES:
+        raise ConversationError(_("At most %(n)d files per message.") % {"n": MAX_REPLY_FILES})
+    limit = settings.SAHAYAK_MAX_ATTACHMENT_BYTES
+    if channel is not None:
+        limit = channels.get_channel(channel).capabilities.max_attachment_bytes
+        if not limit:
+            raise ConversationError(
+                _("Files cannot be sent on %(channel)s.") % {"channel": channels.label(channel)}
+            )
+    for item in files:
+        if len(item.content) > limit:
+            raise ConversationError(
+                _("%(name)s is larger than %(size)s.")
+                % {"name": item.filename, "size": filesizeformat(limit)}
+            )
+
+
+@transaction.atomic
+def answer(
+    *,
+    conversation: Conversation,
+    author: User,
+    text: str = "",
+    note: bool = False,
+    channel: str | None = None,
+    files: Sequence[InboundAttachment] = (),
+    claim: bool = False,
+    then_status: str = "",
+    copies: dict[str, list[str]] | None = None,
+) -> Message:
+    """The reply box's send: a reply or note, then (all or nothing) the conversation taken
+    by its author if nobody has it and ``claim``, and its status set to ``then_status``."""
+    message = reply(
+        conversation=conversation,
+        author=author,
+        text=text,
+        note=note,
+        channel=channel,
+        files=files,
+        marked=True,
+        copies=None if note else copies,
+    )
+    if claim and conversation.assignee_id is None:
+        assign(conversation=conversation, assignee=author, actor=author, reason="reply")
+    if then_status:
+        set_status(conversation=conversation, status=then_status, actor=author)
     return message
 
 

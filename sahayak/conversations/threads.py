@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from typing import Any
 
 from django.db import transaction
 
@@ -58,6 +59,26 @@ def rejoin_split_threads(message_ids: list[int]) -> dict[int, Conversation]:
         "message_id", "ref"
     ):
         refs[pk].append(ref)
+    return _rejoin(rows, refs)
+
+
+def rejoin_split_message(message: Message, refs: list[str]) -> Conversation | None:
+    """``rejoin_split_thread`` for a message just stored, in hand with the references it
+    recorded: its rows are not read back (one query when nothing was split)."""
+    row = (
+        message.pk,
+        message.channel,
+        message.external_id,
+        message.conversation_id,
+        message.metadata,
+    )
+    return _rejoin([row], {message.pk: refs}).get(message.pk)
+
+
+def _rejoin(
+    rows: list[tuple[int, str, str | None, int, dict[str, Any] | None]],
+    refs: dict[int, list[str]],
+) -> dict[int, Conversation]:
     all_refs = {r for values in refs.values() for r in values}
     own_ids = {row[2] for row in rows if row[2]}
     channels = {row[1] for row in rows}
@@ -77,7 +98,7 @@ def rejoin_split_threads(message_ids: list[int]) -> dict[int, Conversation]:
         if (metadata or {}).get("follows_conversation"):
             continue  # deliberately a new conversation (a reply to a closed one)
         candidates: set[int] = set()
-        for ref in refs[pk]:
+        for ref in refs.get(pk, ()):
             candidates |= parents[(channel, ref)] | siblings[(channel, ref)]
         if external_id:
             candidates |= siblings[(channel, external_id)]

@@ -219,3 +219,47 @@ def test_event_trail_lists_every_change_with_actor(api, api_inbox, admin, outsid
     assert events[1]["data"] == {"from": "new", "to": "pending"}
     Conversation.objects.filter(pk=conv["id"]).update(team=private_team)
     assert client_for(outsider).get(f"/api/v1/conversations/{conv['id']}/events").status_code == 404
+
+
+def test_creating_a_conversation_reads_its_configuration_once_per_change(
+    api, api_inbox, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """A new conversation with an SLA policy in force: the clocks are computed once (by
+    ``created``; the opening message does not compute them again), the split-thread check
+    reads no rows back, and the routing configuration is read once, then kept: the next
+    conversation reads none of it. The budgets (50 at first; 35/36 on SQLite/PostgreSQL
+    now, 31/32 with the configuration kept) guard the hot path against new queries."""
+    from sahayak.routing.models import ConversationSla, SlaPolicy
+
+    SlaPolicy.objects.create(name="Standard", first_response_minutes=60, business_hours=False)
+    body = {
+        "inbox_id": api_inbox.pk,
+        "external_id": "budget-1",
+        "text": "ঠিকানা বদলাতে চাই",
+        "sender": {"kind": "email", "address": "budget@mail.example"},
+    }
+    with (
+        django_assert_max_num_queries(36) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert api.post("/api/v1/conversations", body).status_code == 201
+    sla = ConversationSla.objects.get()
+    assert sla.next_due is not None
+    for table in ("routing_slapolicy", "routing_routingpolicy", "routing_calendar"):
+        reads = [q for q in captured.captured_queries if f'FROM "{table}"' in q["sql"]]
+        assert len(reads) == 1, table  # the configuration, read once (sahayak.routing.config)
+    with (
+        django_assert_max_num_queries(32) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        again = {**body, "external_id": "budget-2", "text": "আরেকটি প্রশ্ন"}
+        again["sender"] = {"kind": "email", "address": "budget-2@mail.example"}
+        assert api.post("/api/v1/conversations", again).status_code == 201
+    assert ConversationSla.objects.filter(next_due__isnull=False).count() == 2
+    configuration = ("slapolicy", "routingpolicy", "calendar", "holiday")
+    assert not [
+        q
+        for q in captured.captured_queries
+        for t in configuration
+        if f'FROM "routing_{t}"' in q["sql"]
+    ]

@@ -13,6 +13,8 @@ import time
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sahayak import netguard
 from sahayak.conversations.channels import (
@@ -61,15 +63,17 @@ class ApiChannelAdapter(ChannelAdapter):
         except netguard.DestinationRefused as exc:
             raise DeliveryError(str(exc), permanent=True) from exc
         except httpx.TimeoutException as exc:
-            raise DeliveryError("The webhook did not answer in time.") from exc
+            raise DeliveryError(_("The webhook did not answer in time.")) from exc
         except httpx.HTTPError as exc:
             # Not the transport's own words: "connection refused" vs a timeout would tell
             # whoever sets the URL which ports are open on hosts Sahayak can reach.
-            raise DeliveryError("The webhook could not be reached.") from exc
+            raise DeliveryError(_("The webhook could not be reached.")) from exc
         if response.is_success:
             return SendResult(external_id=response.headers.get("X-Message-Id") or None)
         permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
         # The status only: the remote server's body is not shown to agents.
         raise DeliveryError(
-            f"The webhook answered HTTP {response.status_code}.", permanent=permanent
+            gettext_noop("The webhook answered HTTP %(status)s."),
+            params={"status": response.status_code},
+            permanent=permanent,
         )

@@ -21,6 +21,7 @@ class EmailConfig(AppConfig):
                 capabilities=channels.Capabilities(
                     max_attachment_bytes=settings.SAHAYAK_MAX_ATTACHMENT_BYTES,
                     outbound_start=True,
+                    formatting=True,
                 ),
                 api_routers=(
                     ("mailboxes", "sahayak.connectors.email.api.router"),

@@ -30,6 +30,7 @@ from sahayak.conversations.text import html_to_text
 from sahayak.conversations.threads import rejoin_split_threads
 from sahayak.ratelimit import exceeded
 
+from . import side
 from .mailboxes import CHANNEL, inbox_for_address
 from .parsing import ParsedMail, parse_message
 from .quotes import quote_spans
@@ -147,6 +148,14 @@ def prepare(
     if not raw.strip():
         raise MailRejected(_("The message is empty."))
     parsed = parse_message(raw)
+    side_conversation = side.match(parsed, recipients)
+    if side_conversation is not None:  # a third party's answer: not the customer's thread
+        if not parsed.from_address and "@" in envelope_sender:
+            parsed.from_address = envelope_sender.strip().strip("<>").lower()[:320]
+        if not parsed.text.strip():
+            parsed.text = html_to_text(parsed.html)
+        side.store_reply(side_conversation, parsed)
+        return IngestOutcome("side", conversation_id=side_conversation.conversation_id)
     inbox, token = _route(parsed, inbox, recipients)
     duplicate = _duplicate(parsed.message_id)
     if duplicate is not None:

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sahayak import netguard
 from sahayak.conversations.channels import (
@@ -68,8 +69,9 @@ def header_name(name: str) -> str:
     return " ".join(cleaned.split())[:200]
 
 
-def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
-    """The MIME message, our Message-ID (no brackets) and the envelope recipient."""
+def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, list[str]]:
+    """The MIME message, our Message-ID (no brackets) and the envelope recipients (the
+    customer, then those copied: Cc in a header, Bcc only in the envelope)."""
     config = message.inbox_config
     address = str(config.get("address", ""))
     if "@" not in address:
@@ -87,6 +89,9 @@ def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
     recipient_name = header_name(message.recipient_name)
     mime["From"] = formataddr((sender_name, address)) if sender_name else address
     mime["To"] = formataddr((recipient_name, to)) if recipient_name else to
+    cc = message.copies.get("cc", [])
+    if cc:
+        mime["Cc"] = ", ".join(cc)
     mime["Reply-To"] = f"{local}+{reply_token(message.conversation_id)}@{domain}"
     subject = with_number(message.subject, message.conversation_id)
     mime["Subject"] = f"Re: {subject}" if message.thread_external_ids else subject
@@ -114,7 +119,7 @@ def build_email(message: OutboundMessage) -> tuple[EmailMessage, str, str]:
             subtype=subtype or "octet-stream",
             filename=item["filename"],
         )
-    return mime, our_id, to
+    return mime, our_id, [to, *cc, *message.copies.get("bcc", [])]
 
 
 def _render(message: OutboundMessage) -> tuple[str, str]:
@@ -145,11 +150,14 @@ def relay_for(config: dict[str, object]) -> ServerSettings | None:
     return parse_smtp_url(settings.SAHAYAK_SMTP_URL)
 
 
-def send_mime(relay: ServerSettings | None, mime: EmailMessage, sender: str, to: str) -> None:
+def send_mime(
+    relay: ServerSettings | None, mime: EmailMessage, sender: str, to: str | list[str]
+) -> None:
     """One SMTP transaction (or, with no relay, into the local outbox); raises
     DeliveryError(permanent=...) on failure."""
+    to_addrs = [to] if isinstance(to, str) else to
     if relay is None:
-        outbox.keep(mime, sender, to)
+        outbox.keep(mime, sender, ", ".join(to_addrs))
         return
     timeout = settings.SAHAYAK_SMTP_TIMEOUT
     try:
@@ -170,7 +178,7 @@ def send_mime(relay: ServerSettings | None, mime: EmailMessage, sender: str, to:
                 client.starttls(context=context)
             if relay.username:
                 client.login(relay.username, relay.password)
-            client.send_message(mime, from_addr=sender, to_addrs=[to])
+            client.send_message(mime, from_addr=sender, to_addrs=to_addrs)
     except netguard.DestinationRefused as exc:
         raise DeliveryError(str(exc), permanent=True) from exc
     except smtplib.SMTPRecipientsRefused as exc:
@@ -180,9 +188,13 @@ def send_mime(relay: ServerSettings | None, mime: EmailMessage, sender: str, to:
         raise _refused(exc.smtp_code, exc.smtp_error) from exc
     except smtplib.SMTPAuthenticationError as exc:
         # A settings problem an admin can fix: keep retrying with backoff meanwhile.
-        raise DeliveryError(_("The mail relay refused the login: %(e)s") % {"e": exc}) from exc
+        raise DeliveryError(
+            gettext_noop("The mail relay refused the login: %(e)s"), params={"e": exc}
+        ) from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(_("The mail relay could not be reached: %(e)s") % {"e": exc}) from exc
+        raise DeliveryError(
+            gettext_noop("The mail relay could not be reached: %(e)s"), params={"e": exc}
+        ) from exc
 
 
 def _refused(code: int, reason: bytes | str) -> DeliveryError:

@@ -10,7 +10,7 @@ from sahayak.api.schemas import Id
 
 
 class EmailInboundOut(Schema):
-    status: Literal["stored", "duplicate", "report"]
+    status: Literal["stored", "duplicate", "report", "side"]
     message_id: int | None
     conversation_id: int | None
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sahayak.connectors.messaging import health
 from sahayak.connectors.messaging.providers import ProviderFailure
@@ -58,7 +59,9 @@ class _MetaAdapter(ChannelAdapter):
         ids = message.recipients.get(IDENTITY[self.kind]) or []
         if not ids:
             raise DeliveryError(
-                _("The customer has no %(k)s id.") % {"k": client.LABELS[self.kind]}, permanent=True
+                gettext_noop("The customer has no %(k)s id."),
+                params={"k": client.LABELS[self.kind]},
+                permanent=True,
             )
         recipient = ids[0]
         envelope = {"recipient": {"id": recipient}, **messaging_type(self.kind, message, recipient)}

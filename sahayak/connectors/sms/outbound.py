@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sahayak.connectors.messaging import health
 from sahayak.connectors.messaging.providers import ProviderFailure
@@ -44,7 +45,8 @@ class SmsAdapter(ChannelAdapter):
             raise DeliveryError(_("The customer has no phone number."), permanent=True)
         if len(message.text) > BODY_LIMIT:
             raise DeliveryError(
-                _("An SMS can have at most %(n)d characters.") % {"n": BODY_LIMIT},
+                gettext_noop("An SMS can have at most %(n)s characters."),
+                params={"n": BODY_LIMIT},
                 permanent=True,
             )
         try:
