@@ -30,6 +30,7 @@ from sahayak.knowledge.video import embed
 from sahayak.ratelimit import exceeded
 
 from .links import absolute
+from .services import record_read
 from .session import current_contact, reader_locale
 
 LOCALE_NAMES = dict(settings.LANGUAGES)
@@ -168,6 +169,9 @@ def article(request: HttpRequest, locale: str, article_id: int, slug: str) -> Ht
             channel=request.GET.get("channel", "webform"),
             query=request.GET.get("q", ""),
         )
+    reader = current_contact(request)
+    if reader is not None:
+        record_read(reader, art, t.locale)
     paths = {a.locale: a.get_absolute_url() for a in help_center.alternates(art)}
     default = help_center.default_locale()
     section = art.section

@@ -15,3 +15,20 @@ class LoginLink(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ArticleRead(models.Model):
+    """A signed-in portal customer read a help center article (shown on their timeline)."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="article_reads"
+    )
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="reads")
+    locale = models.CharField(max_length=16, blank=True)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "-read_at"], name="articleread_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} read {self.article_id}"

@@ -27,7 +27,7 @@ from sahayak.conversations.inbound import InboundMessage
 from sahayak.conversations.models import Conversation, Direction, Inbox, Message
 from sahayak.conversations.pipeline import ReceiveResult, receive
 
-from .models import LoginLink
+from .models import ArticleRead, LoginLink
 
 logger = logging.getLogger(__name__)
 LINK_LIFETIME = timedelta(minutes=30)
@@ -192,3 +192,19 @@ def post(
             locale=locale,
         )
     )
+
+
+# Reading the same article again within this time is the same read (reloads, back and forth).
+SAME_READ = timedelta(hours=1)
+
+
+def record_read(contact: Contact, article: Any, locale: str) -> None:
+    """A signed-in customer opened a help center article: it goes on their timeline."""
+    now = timezone.now()
+    recent = ArticleRead.objects.filter(
+        contact=contact, article=article, read_at__gte=now - SAME_READ
+    )
+    if not recent.update(read_at=now, locale=locale[:16]):
+        ArticleRead.objects.create(
+            contact=contact, article=article, locale=locale[:16], read_at=now
+        )

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .browser import CHROMIUM, live, login
-from .helpers import django_eval, free_port, kill, prepare_env, start_server
+from .helpers import django_eval, free_port, kill, prepare_env, start_server, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -269,3 +269,35 @@ def test_a_visitor_rates_the_chat_inline_in_the_widget(chat, browser):
         chat["env"],
     )
     assert answered[:2] == [4, "answered"]
+
+
+def test_on_a_phone_the_launcher_never_covers_send_and_escape_closes(chat, browser):
+    agent = login(browser, chat["base"], "asha")  # someone is there: no "leave a message"
+    agent.goto(f"{chat['base']}/?view=all")
+    live(agent)
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(chat["shop"].url)
+    launcher = page.locator(".sc-launcher")
+    launcher.wait_for()
+    # Drawn icons, not emoji (which show as empty boxes without an emoji font).
+    assert launcher.locator("svg.sc-icon").count() == 1
+    assert launcher.inner_text().strip() == ""
+    launcher.click()
+    # Open: focus is in the panel (on the form it asks first), the launcher out of the way.
+    page.locator(".sc-panel :focus").wait_for()
+    assert not launcher.is_visible()
+    page.locator(".sc-form .sc-send").click(trial=True)  # fails if anything covers it
+    page.locator(".sc-attach").click(trial=True)
+    assert page.locator(".sc-attach svg.sc-icon").count() == 1
+    send(page, "Bonjour, ma commande ?")
+    wait_for(lambda: "Bonjour, ma commande ?" in stored_texts(chat["env"]))
+    # Escape closes the panel and gives focus back to the launcher.
+    page.keyboard.press("Escape")
+    page.locator(".sc-panel").wait_for(state="hidden")
+    assert launcher.is_visible()
+    page.locator(".sc-launcher:focus").wait_for()
+    context.close()

@@ -43,6 +43,23 @@
     if (text != null) node.textContent = text;
     return node;
   }
+  // Icons are drawn, not typed: an emoji shows as an empty box where no emoji font is.
+  var ICONS = {
+    chat: "M4 5h16v11H9l-5 4z",
+    attach: "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.6-5.6L5.9 11.5a6 6 0 0 0 8.5 8.5l6.1-6.1"
+  };
+  function icon(name) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "sc-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  }
   function fmt(str, vars) {
     return str.replace(/%\((\w+)\)s/g, function (_, k) { return vars[k] == null ? "" : vars[k]; });
   }
@@ -70,7 +87,7 @@
     ui.launcher.type = "button";
     ui.launcher.setAttribute("aria-label", S.open);
     ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.appendChild(el("span", "sc-launcher-icon", "💬"));
+    ui.launcher.appendChild(icon("chat"));
     ui.badge = el("span", "sc-badge");
     ui.badge.hidden = true;
     ui.launcher.appendChild(ui.badge);
@@ -115,6 +132,9 @@
     document.body.appendChild(host);
     ui.launcher.addEventListener("click", function () { toggle(!opened); });
     ui.close.addEventListener("click", function () { toggle(false); });
+    ui.panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.preventDefault(); toggle(false); }
+    });
     ui.transcript.addEventListener("click", askTranscript);
     document.addEventListener("visibilitychange", markRead);
     setStatus();
@@ -132,7 +152,8 @@
     ui.file.type = "file";
     ui.file.hidden = true;
     ui.file.accept = cfg.upload.types.join(",");
-    var attach = el("button", "sc-attach", "📎");
+    var attach = el("button", "sc-attach");
+    attach.appendChild(icon("attach"));
     attach.type = "button";
     attach.setAttribute("aria-label", S.attach);
     var send = el("button", "sc-send", S.send);
@@ -538,14 +559,22 @@
     }
   }
   function toggle(open) {
+    var was = opened;
     opened = open;
     ui.panel.hidden = !open;
+    // While the panel is open the launcher is hidden: on a phone it would cover Send.
+    ui.launcher.hidden = open;
     ui.launcher.setAttribute("aria-expanded", String(open));
     if (open) {
       connect();
       maybeAskDetails();
       markRead();
-      setTimeout(function () { ui.text.focus(); }, 0);
+      setTimeout(function () {  // into the panel: its form if it asks first, else the message box
+        var field = ui.details.hidden ? null : ui.details.querySelector("input, textarea, button");
+        (field || ui.text).focus();
+      }, 0);
+    } else if (was) {
+      ui.launcher.focus();
     }
     setStatus();
   }
