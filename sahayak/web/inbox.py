@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Max
+from django.core.cache import cache
+from django.db.models import Max, QuerySet
 from django.db.models.functions import Substr
 from django.http import QueryDict
 from django.utils import timezone
@@ -192,14 +193,70 @@ def with_previews_and_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def view_counts(user: User) -> dict[str, int]:
-    """Open conversations in the Unassigned, Mine and Breaching views (capped)."""
-    counts = {
-        view: capped_count(queries.filtered(user, InboxFilter(view=view).for_user(user)))
-        for view in ("unassigned", "mine")
-    }
-    breaching = queries.filtered(user, InboxFilter(view="all").for_user(user)).filter(
+# Counts beside every link of the views panel are read from the cache for this long: the
+# panel asks again after live events, at most every few seconds.
+COUNTS_CACHE_SECONDS = 10
+
+
+def panel_filters(
+    user: User, team_ids: list[int], channels: list[str], saved: list[tuple[int, str]]
+) -> dict[str, QuerySet[Any]]:
+    """Each link of the views panel ("team:3", "channel:email", "status:pending",
+    "saved:7", ...) and the conversations it lists."""
+    found: dict[str, QuerySet[Any]] = {}
+    for view in ("unassigned", "mine", "snoozed"):
+        found[f"view:{view}"] = queries.filtered(user, InboxFilter(view=view).for_user(user))
+    every_open = queries.filtered(user, InboxFilter(view="all").for_user(user))
+    found["view:all"] = every_open
+    found["view:breaching"] = every_open.filter(
         sla__next_due__lte=timezone.now() + BREACHING_WITHIN
     )
-    counts["breaching"] = capped_count(breaching)
+    found["view:failed"] = queries.filtered(
+        user, InboxFilter(view="all", statuses=[], reply_failed=True).for_user(user)
+    )
+    for team_id in team_ids:
+        found[f"team:{team_id}"] = every_open.filter(team_id=team_id)
+    for channel in channels:
+        found[f"channel:{channel}"] = every_open.filter(channel=channel)
+    for status in Status.values:
+        by_status = InboxFilter(view="all", statuses=[status]).for_user(user)
+        found[f"status:{status}"] = queries.filtered(user, by_status)
+    for view_id, query in saved:
+        flt = InboxFilter.from_query(QueryDict(query))
+        if flt.view == "breaching":
+            continue  # a moving window: counted only as the Breaching view
+        found[f"saved:{view_id}"] = queries.filtered(user, flt.for_user(user))
+    return found
+
+
+def panel_counts(
+    user: User,
+    team_ids: list[int],
+    channels: list[str],
+    saved: list[tuple[int, str]],
+    fresh: bool = False,
+) -> dict[str, int]:
+    """How many conversations each link of the views panel lists, each counted no further
+    than COUNT_CAP + 1 (bounded work at a million conversations), cached briefly.
+    ``fresh``: something changed (a live event), count again (the page asks at most every
+    few seconds)."""
+    cached = None if fresh else cached_panel_counts(user)
+    if cached is not None:
+        return cached
+    counts = {
+        name: capped_count(qs)
+        for name, qs in panel_filters(user, team_ids, channels, saved).items()
+    }
+    cache.set(_counts_key(user), counts, COUNTS_CACHE_SECONDS)
     return counts
+
+
+def _counts_key(user: User) -> str:
+    return f"sahayak:inbox-counts:{user.pk}"
+
+
+def cached_panel_counts(user: User) -> dict[str, int] | None:
+    """The counts if they were computed in the last few seconds (the page shows them at
+    once; otherwise its script asks for them, and the page never waits on them)."""
+    cached = cache.get(_counts_key(user))
+    return dict(cached) if cached is not None else None

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from sahayak.conversations.permissions import remember_for_request
+
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
@@ -22,6 +24,7 @@ class AgentPreferencesMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith("/api/"):
             return self.get_response(request)
+        remember_for_request(user)
         if user.locale in SUPPORTED:
             translation.activate(user.locale)
             request.LANGUAGE_CODE = user.locale

@@ -78,12 +78,16 @@ def test_changing_period_and_team_updates_figures_and_charts(server, browser):
     page.wait_for_url("**days=7**")
     page.locator("text=compared with the period before").wait_for()
     assert _opened(page) == "3"
+    # mark the figures on screen, so the wait below is for the new ones
+    page.evaluate("document.querySelector('#report details.data-table').dataset.old = '1'")
     page.select_option("#f-team", "")
+    fresh = page.locator("#report details.data-table:not([data-old])")
+    fresh.wait_for()
     expect(page.locator(".kpi .big").first).to_have_text("3")
     assert page.locator("svg.chart").first.locator("rect").count() <= bars_before
     # the table alternative of the charts
-    page.locator("details.data-table summary").click()
-    assert page.locator("details.data-table table").first.is_visible()
+    fresh.locator("summary").click()
+    expect(fresh.locator("table").first).to_be_visible()
     # a table by team, and back
     page.click("text=By Team")
     page.locator("th[scope=row]", has_text="Red").wait_for()

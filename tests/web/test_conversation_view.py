@@ -194,7 +194,7 @@ def test_merge_into_another_conversation_and_undo(web):
     source = ConversationFactory()
     message = MessageFactory(conversation=source)
     target = ConversationFactory(contact=source.contact)
-    response = web.post(f"/c/{source.pk}/merge/", {"target": f"#{target.pk}"})
+    response = web.post(f"/c/{source.pk}/merge/", {"target": f"#{target.pk}", "confirm": "1"})
     assert response["Location"] == f"/c/{target.pk}/"
     message.refresh_from_db()
     assert message.conversation_id == target.pk
@@ -204,6 +204,42 @@ def test_merge_into_another_conversation_and_undo(web):
     message.refresh_from_db()
     assert message.conversation_id == source.pk
     assert Conversation.objects.get(pk=source.pk).merged_into_id is None
+
+
+def test_merge_shows_both_conversations_before_anything_moves(web):
+    source = ConversationFactory(subject="Parcel late")
+    MessageFactory(conversation=source)
+    target = ConversationFactory(contact=source.contact, subject="Where is ORD-7")
+    body = web.post(f"/c/{source.pk}/merge/", {"target": str(target.pk)}).content.decode()
+    assert "Parcel late" in body and "Where is ORD-7" in body
+    assert "different customers" not in body
+    assert not ConversationMerge.objects.exists()
+
+
+def test_merge_picker_lists_the_customers_other_conversations_and_finds_by_number(web):
+    source = ConversationFactory()
+    same = ConversationFactory(contact=source.contact, subject="Same customer")
+    other = ConversationFactory(subject="Someone else entirely")
+    body = web.get(f"/c/{source.pk}/merge/").content.decode()
+    assert "Same customer" in body and "Someone else entirely" not in body
+    body = web.get(f"/c/{source.pk}/merge/", {"q": f"#{other.pk}"}).content.decode()
+    assert "Someone else entirely" in body and "another customer" in body
+    assert f"?target={same.pk}" not in body
+
+
+def test_merging_conversations_of_different_customers_needs_a_second_confirmation(web):
+    source = ConversationFactory()
+    target = ConversationFactory()
+    body = web.get(f"/c/{source.pk}/merge/", {"target": target.pk}).content.decode()
+    assert "These conversations are with different customers." in body
+    web.post(f"/c/{source.pk}/merge/", {"target": target.pk, "confirm": "1"})
+    assert not ConversationMerge.objects.exists()
+    response = web.post(
+        f"/c/{source.pk}/merge/",
+        {"target": target.pk, "confirm": "1", "customers_differ": "1"},
+    )
+    assert response["Location"] == f"/c/{target.pk}/"
+    assert Conversation.objects.get(pk=source.pk).merged_into_id == target.pk
 
 
 def test_link_and_unlink_related_conversations(web):

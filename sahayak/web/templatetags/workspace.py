@@ -15,12 +15,15 @@ from django.utils.translation import get_language, get_language_info, to_locale
 from django.utils.translation import gettext as _
 
 from sahayak.contacts import identities
+from sahayak.contacts.models import order_status_label
 from sahayak.conversations import channels
 from sahayak.conversations.models import Priority, Status
+from sahayak.conversations.queries import COUNT_CAP
 from sahayak.conversations.text import folded_segments
 from sahayak.routing.models import Metric
 
 from ..activity import choice_label
+from ..durations import duration
 
 register = template.Library()
 
@@ -62,6 +65,96 @@ def channel_icon(kind: str) -> str:
         label,
         channels.icon(kind),
     )
+
+
+# The workspace's own line icons (24x24 outline paths): drawn the same on every machine,
+# where an emoji needs a font that may not be installed.
+ICONS = {
+    "attach": "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.6-5.6L5.9 11.5a6 6 0 0 0 8.5 8.5l6.1-6.1",
+    "emoji": "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01",
+    "bold": "M7 4h6a4 4 0 0 1 0 8H7zM7 12h7a4 4 0 0 1 0 8H7z",
+    "list": "M9 6h11M9 12h11M9 18h11M4.5 6h.01M4.5 12h.01M4.5 18h.01",
+    "link": "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
+    "keyboard": "M3 7h18v10H3zM7 10h.01M11 10h.01M15 10h.01M8 14h8",
+    "moon": "M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5",
+}
+
+
+@register.simple_tag
+def icon(name: str, label: str = "") -> str:
+    """One of ``ICONS``; hidden from screen readers unless it is given a ``label``."""
+    if label:
+        return format_html(
+            '<svg class="icon i-{}" viewBox="0 0 24 24" role="img" aria-label="{}">'
+            '<path d="{}"/></svg>',
+            name,
+            label,
+            ICONS[name],
+        )
+    return format_html(
+        '<svg class="icon i-{}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+        '<path d="{}"/></svg>',
+        name,
+        ICONS[name],
+    )
+
+
+@register.filter
+def channel_files(kind: str) -> bool:
+    """Whether replies on this channel can carry files."""
+    try:
+        return channels.get_channel(kind).capabilities.max_attachment_bytes > 0
+    except channels.UnknownChannel:
+        return False
+
+
+@register.filter
+def lookup_text(table: dict[str, str], key: str) -> str:
+    """``table[key]``, or "" when it has none."""
+    return table.get(key, "") if isinstance(table, dict) else ""
+
+
+@register.filter
+def count_of(counts: dict[str, int], key: str) -> str:
+    """A views-panel count as shown: "" when not known yet, "999+" past the cap."""
+    n = counts.get(key) if isinstance(counts, dict) else None
+    if n is None:
+        return ""
+    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
+
+
+@register.filter
+def order_status(value: str) -> str:
+    return order_status_label(value or "")
+
+
+@register.filter
+def since(value: datetime | None) -> str:
+    """How long ago ``value`` was, in words of the viewer's language ("3 weeks, 6 days")."""
+    if value is None:
+        return ""
+    return duration((timezone.now() - value).total_seconds())
+
+
+@register.filter
+def until(value: datetime | None) -> str:
+    """How long until ``value``, in words of the viewer's language."""
+    if value is None:
+        return ""
+    return duration(max(0.0, (value - timezone.now()).total_seconds()))
+
+
+@register.filter
+def delivery_reason(message: Any) -> str:
+    """Why a reply failed, in the viewer's language where the reason is one of ours."""
+    stored = (message.metadata or {}).get("delivery_reason") or {}
+    template, params = stored.get("text"), stored.get("params")
+    if template and isinstance(params, dict):
+        try:
+            return _(template) % params
+        except (KeyError, TypeError, ValueError):
+            return message.delivery_error
+    return _(message.delivery_error) if message.delivery_error else ""
 
 
 @register.filter

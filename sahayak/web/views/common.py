@@ -38,13 +38,13 @@ def active_agents() -> list[User]:
     return list(User.objects.filter(is_active=True).order_by("first_name", "username"))
 
 
-def htmx_done(request: HttpRequest, conversation: Conversation, event: str = "") -> HttpResponse:
-    """htmx: no content, and ``event`` for the page to refresh what changed; else back to
+def htmx_done(request: HttpRequest, conversation: Conversation, *events: str) -> HttpResponse:
+    """htmx: no content, and ``events`` for the page to refresh what changed; else back to
     the conversation."""
     if is_htmx(request):
         response = HttpResponse(status=204)
-        if event:
-            response["HX-Trigger"] = json.dumps({event: conversation.pk})
+        if events:
+            response["HX-Trigger"] = json.dumps(dict.fromkeys(events, conversation.pk))
         return response
     return redirect("web:conversation", conversation.pk)
 

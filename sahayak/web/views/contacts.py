@@ -18,6 +18,7 @@ from sahayak.conversations.permissions import may_change_contacts, visible_conve
 from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor, keyset_page
 
+from .. import timeline
 from ..customer import customer_panel
 from ..forms import ContactForm
 from .common import agent, login_required
@@ -83,6 +84,10 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         )
     except BadCursor:
         return redirect("web:contact", contact.pk)
+    kinds = timeline.parse_kinds(request.GET.getlist("show"))
+    events, older = timeline.entries(
+        user, contact, kinds, timeline.parse_before(request.GET.get("before"))
+    )
     duplicates = [s for s in suggestions_for(contact) if may_change_contacts(user, [s.contact.pk])]
     merges = list(
         ContactMerge.objects.filter(target=contact, undone_at__isnull=True)
@@ -99,6 +104,10 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "next_cursor": next_cursor,
             "merges": merges,
             "duplicates": duplicates,
+            "timeline": events,
+            "timeline_older": older,
+            "timeline_kinds": [(k, label, k in kinds) for k, label in timeline.KINDS.items()],
+            "timeline_query": "&".join(f"show={k}" for k in sorted(kinds)),
         },
     )
 

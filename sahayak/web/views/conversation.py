@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +18,10 @@ from django.views.decorators.http import require_POST
 from sahayak.accounts.models import Team, User
 from sahayak.automation import macros
 from sahayak.connectors.chat.services import visitor_of
-from sahayak.conversations import channels, services
+from sahayak.connectors.email import side
+from sahayak.connectors.email.models import SideConversation
+from sahayak.conversations import channels, lookup, services
+from sahayak.conversations.inbound import InboundAttachment
 from sahayak.conversations.models import (
     OPEN_STATUSES,
     Attachment,
@@ -50,6 +53,25 @@ from .common import (
 TIMELINE_PAGE = 100
 EVENTS_SHOWN = 20
 MACROS_SHOWN = 50
+# The reply box's emoji picker: the ones support answers use.
+EMOJI = [
+    "🙂",
+    "😊",
+    "🙏",
+    "👍",
+    "👋",
+    "🎉",
+    "✅",
+    "❤️",
+    "😔",
+    "🤔",
+    "📦",
+    "🚚",
+    "💳",
+    "📧",
+    "⏳",
+    "⭐",
+]
 
 
 def _messages(conversation_id: int) -> QuerySet[Message]:
@@ -116,6 +138,7 @@ def _side_context(request: HttpRequest, conversation: Conversation) -> dict[str,
         "related": related,
         **sla_context(conversation),
         "articles_used": linked_to(conversation, conversation_locale(conversation)),
+        "side_conversations": side.of_conversation(conversation),
         "reply_channels": services.reply_channels(
             conversation, [identity.kind for identity in panel.identities]
         ),
@@ -151,6 +174,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
         ),
         macros=list(macros.visible_to(agent(request))[:MACROS_SHOWN]),
         reply_window=_reply_window(conversation),
+        emoji=EMOJI,
     )
     if context["reply_window"] and context["reply_window"]["closed"]:
         # Free text would be refused on that channel: it is not offered (templates are).
@@ -217,17 +241,37 @@ def side_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def post_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = agent(request)
     conversation = conversation_for(request, conversation_id)
+    note = request.POST.get("kind") == "note"
     try:
-        services.reply(
+        services.answer(
             conversation=conversation,
             author=user,
             text=request.POST.get("text", ""),
-            note=request.POST.get("kind") == "note",
+            note=note,
             channel=request.POST.get("channel") or None,
+            files=uploaded_files(request),
+            claim=request.POST.get("claim") == "1",
+            then_status="" if note else request.POST.get("then_status", ""),
+            copies={
+                kind: request.POST.get(kind, "").replace(";", ",").split(",")
+                for kind in ("cc", "bcc")
+            },
         )
     except services.ConversationError as exc:
         return htmx_failed(request, conversation, str(exc))
-    return htmx_done(request, conversation, "sahayak:timeline")
+    return htmx_done(request, conversation, "sahayak:timeline", "sahayak:side")
+
+
+def uploaded_files(request: HttpRequest) -> list[InboundAttachment]:
+    """The files sent with the reply box (chosen, dropped or pasted)."""
+    return [
+        InboundAttachment(
+            filename=upload.name or "attachment",
+            content_type=upload.content_type or "application/octet-stream",
+            content=upload.read(),
+        )
+        for upload in request.FILES.getlist("files")[: services.MAX_REPLY_FILES + 1]
+    ]
 
 
 @login_required
@@ -304,22 +348,58 @@ def _other(request: HttpRequest, field: str) -> Conversation:
 
 
 @login_required
-@require_POST
 def merge(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Merge this conversation into another (its messages move there; undoable)."""
+    """Merge this conversation into another (its messages move there; undoable): pick the
+    target by search, see both side by side, confirm (twice over when the customers
+    differ)."""
     user = agent(request)
     source = conversation_for(request, conversation_id)
-    target = _other(request, "target")
-    try:
-        services.merge_conversations(source=source, target=target, actor=user)
-    except services.ConversationError as exc:
-        messages.error(request, str(exc))
-        return redirect("web:conversation", source.pk)
-    messages.success(
+    picked = parse_id((request.POST or request.GET).get("target", "").lstrip("#"))
+    target = conversation_for(request, picked) if picked is not None else None
+    if request.method == "POST" and target is not None:
+        differ = target.contact_id != source.contact_id
+        if request.POST.get("confirm") == "1" and (
+            not differ or request.POST.get("customers_differ") == "1"
+        ):
+            try:
+                services.merge_conversations(source=source, target=target, actor=user)
+            except services.ConversationError as exc:
+                messages.error(request, str(exc))
+                return redirect("web:conversation", source.pk)
+            messages.success(
+                request,
+                _("Conversation #%(a)d was merged into this one.") % {"a": source.pk},
+            )
+            return redirect("web:conversation", target.pk)
+        if request.POST.get("confirm") == "1":
+            messages.error(
+                request,
+                _(
+                    "These conversations are with different customers: tick the box to merge them anyway."
+                ),
+            )
+    query = request.GET.get("q", "")
+    return render(
         request,
-        _("Conversation #%(a)d was merged into this one.") % {"a": source.pk},
+        "web/merge.html",
+        {
+            "c": source,
+            "target": target,
+            "query": query,
+            "candidates": [] if target else lookup.merge_candidates(user, source, query),
+            "customers_differ": target is not None and target.contact_id != source.contact_id,
+            "counts": _message_counts([source.pk, target.pk] if target else [source.pk]),
+        },
     )
-    return redirect("web:conversation", target.pk)
+
+
+def _message_counts(conversation_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Message.objects.filter(conversation_id__in=conversation_ids)
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["conversation_id"]: row["n"] for row in rows}
 
 
 @login_required
@@ -425,4 +505,34 @@ def snooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def wake(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for(request, conversation_id)
     services.wake(conversation=conversation, actor=agent(request), reason="agent")
+    return htmx_done(request, conversation, "sahayak:side")
+
+
+@login_required
+@require_POST
+def side_start(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """An email thread with a third party, from inside this conversation."""
+    conversation = conversation_for(request, conversation_id)
+    try:
+        side.start(
+            conversation=conversation,
+            author=agent(request),
+            to=request.POST.get("to", "").replace(";", ",").split(","),
+            subject=request.POST.get("subject", ""),
+            text=request.POST.get("text", ""),
+        )
+    except side.SideError as exc:
+        return htmx_failed(request, conversation, str(exc))
+    return htmx_done(request, conversation, "sahayak:side")
+
+
+@login_required
+@require_POST
+def side_reply(request: HttpRequest, conversation_id: int, side_id: int) -> HttpResponse:
+    conversation = conversation_for(request, conversation_id)
+    thread = get_object_or_404(SideConversation, pk=side_id, conversation=conversation)
+    try:
+        side.send(side=thread, author=agent(request), text=request.POST.get("text", ""))
+    except side.SideError as exc:
+        return htmx_failed(request, conversation, str(exc))
     return htmx_done(request, conversation, "sahayak:side")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,10 +13,11 @@ from sahayak.accounts.models import Team
 from sahayak.conversations import services
 from sahayak.conversations.models import Inbox, Priority, Status
 from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
+from sahayak.conversations.queries import COUNT_CAP
 from sahayak.ids import parse_id
 from sahayak.pagination import BadCursor
 
-from .. import inbox
+from .. import inbox, onboarding
 from ..models import SavedView
 from .common import active_agents, agent, is_htmx, login_required
 
@@ -42,14 +43,34 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         return render(request, "web/partials/inbox_list.html", context)
     hidden = hidden_team_ids(user)
     context.update(
-        counts=inbox.view_counts(user),
+        counts=inbox.cached_panel_counts(user) or {},
         teams=Team.objects.exclude(pk__in=hidden).order_by("name"),
         inboxes=Inbox.objects.filter(is_active=True).exclude(team_id__in=hidden).order_by("name"),
-        channels=Inbox.objects.order_by("channel").values_list("channel", flat=True).distinct(),
+        channels=_channels(),
         saved_views=SavedView.objects.filter(owner=user),
         agents=active_agents(),
+        setup_steps=onboarding.shown_to(user),
     )
     return render(request, "web/inbox.html", context)
+
+
+def _channels() -> list[str]:
+    return list(Inbox.objects.order_by("channel").values_list("channel", flat=True).distinct())
+
+
+@login_required
+def panel_counts(request: HttpRequest) -> JsonResponse:
+    """The views panel's counts (its links fetch them after the page, and after events)."""
+    user = agent(request)
+    hidden = hidden_team_ids(user)
+    counts = inbox.panel_counts(
+        user,
+        team_ids=list(Team.objects.exclude(pk__in=hidden).values_list("pk", flat=True)),
+        channels=_channels(),
+        saved=list(SavedView.objects.filter(owner=user).values_list("pk", "query")),
+        fresh=request.GET.get("fresh") == "1",
+    )
+    return JsonResponse({"counts": counts, "cap": COUNT_CAP})
 
 
 @login_required
@@ -63,6 +84,11 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Select at least one conversation."))
         return redirect(back)
+    if action == "assign":
+        if not value:
+            messages.warning(request, _("Choose who gets the selected conversations."))
+            return redirect(back)
+        value = {"me": str(user.pk), "none": ""}.get(value, value)
     targets = visible_conversations(user).filter(pk__in=ids)
     try:
         done = services.bulk_apply(conversations=targets, actor=user, action=action, value=value)

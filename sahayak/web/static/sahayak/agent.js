@@ -48,13 +48,20 @@
     });
     return timelineBusy;
   }
+  var IN_FLIGHT = ".delivery.ds-pending, .delivery.ds-sending, .delivery.ds-retrying";
   function refreshMessage(id) {
     var el = document.getElementById("msg-" + id);
     if (!el) return refreshTimeline();
+    var wasInFlight = !!el.querySelector(IN_FLIGHT);
     return fetchHtml(conv.dataset.messageUrl.replace(/\/0\/$/, "/" + id + "/")).then(function (html) {
       var tpl = document.createElement("template");
       tpl.innerHTML = html.trim();
-      if (tpl.content.firstElementChild) el.replaceWith(tpl.content.firstElementChild);
+      var fresh = tpl.content.firstElementChild;
+      if (!fresh) return;
+      el.replaceWith(fresh);
+      // A reply that went out may have changed the conversation (new → open, first
+      // response, SLA clocks): the side panel is drawn again.
+      if (wasInFlight && !fresh.querySelector(IN_FLIGHT)) refreshSide();
     }).catch(function () {});
   }
   var sideTimer = null;
@@ -62,7 +69,8 @@
     clearTimeout(sideTimer);
     sideTimer = setTimeout(function () {
       var side = document.getElementById("side");
-      if (side.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return;
+      var typing = /^(INPUT|TEXTAREA)$/.test(document.activeElement ? document.activeElement.tagName : "");
+      if (side.contains(document.activeElement) && typing) return;  // not under the agent's cursor
       fetchHtml(conv.dataset.sideUrl).then(function (html) {
         side.innerHTML = html;
         if (window.htmx) htmx.process(side);
@@ -99,6 +107,31 @@
   }
 
   // --- the inbox page -----------------------------------------------------------------
+  // Counts beside the views panel's links: fetched after the page, and again after live
+  // events, at most every few seconds (the server caches them briefly too).
+  var panel = document.querySelector("[data-counts-url]");
+  var countsTimer = null, countsAt = 0;
+  function loadCounts(fresh) {
+    countsAt = Date.now();
+    fetch(panel.dataset.countsUrl + (fresh ? "?fresh=1" : ""), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        panel.querySelectorAll("[data-count]").forEach(function (el) {
+          var n = data.counts[el.dataset.count];
+          if (n === undefined) return;
+          el.textContent = n > data.cap ? data.cap + "+" : String(n);
+          if (el.dataset.count === "view:breaching") el.classList.toggle("hot", n > 0);
+        });
+      })
+      .catch(function () {});
+  }
+  function refreshCounts() {
+    if (!panel) return;
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(function () { loadCounts(true); }, Math.max(500, 5000 - (Date.now() - countsAt)));
+  }
+  if (panel) loadCounts(false);
   var listTimer = null;
   function refreshList() {
     clearTimeout(listTimer);
@@ -130,7 +163,7 @@
 
   // --- events -------------------------------------------------------------------------
   function onEvent(ev) {
-    if (list || document.getElementById("inbox-list")) refreshList();
+    if (list || document.getElementById("inbox-list")) { refreshList(); refreshCounts(); }
     if (convId && ev.conversation_id === convId) {
       if ((ev.kind === "message" || ev.kind === "new") && ev.direction === "in" &&
           document.querySelector(".reply-window.closed")) {
@@ -174,15 +207,25 @@
       osc.start(); osc.stop(chime.currentTime + 0.4);
     } catch (e) { /* no audio here */ }
   }
+  function alert_(text) {
+    // Besides the toast, as the agent chose: a system notification while the workspace is
+    // in the background, and a short sound.
+    if (body.dataset.notifyBrowser === "1" && window.Notification && Notification.permission === "granted" &&
+        document.visibilityState !== "visible") {
+      new Notification(text);
+    }
+    if (body.dataset.notifySound === "1") ring();
+  }
   function onNotify(ev) {
     var a = document.createElement("a");
     if (ev.kind === "assigned") {
       a.href = "/c/" + ev.conversation_id + "/";
       a.textContent = t("Assigned") + " #" + ev.conversation_id + " " + (ev.subject || "");
-      if (body.dataset.notifyBrowser === "1" && window.Notification && Notification.permission === "granted") {
-        new Notification(a.textContent);
-      }
-      if (body.dataset.notifySound === "1") ring();
+      alert_(a.textContent);
+    } else if (ev.kind === "customer_reply") {
+      a.href = "/c/" + ev.conversation_id + "/#msg-" + ev.message_id;
+      a.textContent = t("ReplyToMine") + " #" + ev.conversation_id + " " + (ev.subject || "");
+      alert_(a.textContent);
     } else if (ev.kind === "sla_warning" || ev.kind === "sla_breached") {
       a.href = "/c/" + ev.conversation_id + "/";
       a.textContent = t(ev.kind === "sla_warning" ? "SlaWarning" : "SlaBreached") + " #" +
@@ -190,6 +233,7 @@
     } else {
       a.href = "/c/" + ev.conversation_id + "/#msg-" + ev.message_id;
       a.textContent = ev.actor + " " + t("Mention") + " #" + ev.conversation_id + " " + (ev.subject || "");
+      alert_(a.textContent);
     }
     toast(a);
     var badge = document.getElementById("unread");
@@ -242,19 +286,13 @@
     // Sends still in flight are re-read every few seconds: their status may change in a
     // worker process whose events reach this server only through a shared (Redis) layer.
     setInterval(function () {
-      document.querySelectorAll(".delivery.ds-pending, .delivery.ds-sending, .delivery.ds-retrying")
+      document.querySelectorAll(IN_FLIGHT)
         .forEach(function (el) { refreshMessage(el.closest("li[data-id]").dataset.id); });
     }, 5000);
     var text = document.getElementById("reply-text");
     var lastTyping = 0;
     text.addEventListener("input", function () {
       if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); send({ type: "typing" }); }
-    });
-    text.addEventListener("keydown", function (e) {  // Ctrl/Cmd+Enter sends the reply
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        document.querySelector("#reply-form button[value=reply]").click();
-      }
     });
     document.body.addEventListener("sahayak:timeline", function () {
       document.getElementById("reply-form").reset();
