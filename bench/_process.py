@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -23,6 +26,52 @@ def sahayak(args: list[str], env: dict[str, str]) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+API_SETUP = (
+    "from sahayak.accounts.models import User, Role;"
+    "from sahayak.accounts.services import create_api_token;"
+    "from sahayak.conversations.models import Inbox;"
+    "u, _ = User.objects.get_or_create(username='bench-api', defaults={'email': 'bench-api@support.example', 'role': Role.ADMIN});"
+    "i, _ = Inbox.objects.get_or_create(name='Bench API', channel='api');"
+    "print(create_api_token(user=u)[1], i.pk)"
+)
+
+
+def api_bench_env(prefix: str) -> dict[str, str]:
+    """The environment of an API benchmark: a fresh data folder (``SAHAYAK_DATA_DIR``, the
+    caller removes it) and no request budget (one token makes every request)."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    return {
+        **os.environ,
+        "SAHAYAK_DATA_DIR": tempfile.mkdtemp(prefix=prefix),
+        "LOG_LEVEL": "WARNING",
+        "SAHAYAK_API_RATE": "100000000",
+    }
+
+
+def create_load(base: str, seconds: int, connections: int, threads: int = 2) -> list[str]:
+    """The ``wrk`` command that creates conversations through the API (``create.lua``;
+    BENCH_TOKEN, BENCH_INBOX and BENCH_RUN come from the environment)."""
+    script = Path(__file__).resolve().parent / "create.lua"
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        base,
+    ]
+
+
+def api_token_and_inbox(env: dict[str, str]) -> tuple[str, str]:
+    """An admin's API token and an API inbox to create conversations in."""
+    token, inbox = sahayak(["shell", "-c", API_SETUP], env).split()[-2:]
+    return token, inbox
 
 
 def free_port() -> int:

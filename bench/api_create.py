@@ -10,18 +10,13 @@ and p50/p95/p99 latency.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from _process import sahayak, serving, vendor
-
-HERE = Path(__file__).resolve().parent
+from _baseline import describe, ratio
+from _process import api_bench_env, api_token_and_inbox, create_load, sahayak, serving, vendor
 
 
 def main() -> None:
@@ -30,26 +25,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk")
-    data_dir = tempfile.mkdtemp(prefix="sahayak-bench-")
-    # One token makes every request: its per-minute budget would cap the measurement.
-    env = {
-        **os.environ,
-        "SAHAYAK_DATA_DIR": data_dir,
-        "LOG_LEVEL": "WARNING",
-        "SAHAYAK_API_RATE": "100000000",
-    }
+    env = api_bench_env("sahayak-bench-")
+    data_dir = env["SAHAYAK_DATA_DIR"]
     sahayak(["migrate", "-v0"], env)
-    setup = (
-        "from sahayak.accounts.models import User, Role;"
-        "from sahayak.accounts.services import create_api_token;"
-        "from sahayak.conversations.models import Inbox;"
-        "u, _ = User.objects.get_or_create(username='bench-api', defaults={'email': 'bench-api@support.example', 'role': Role.ADMIN});"
-        "i, _ = Inbox.objects.get_or_create(name='Bench API', channel='api');"
-        "print(create_api_token(user=u)[1], i.pk)"
-    )
-    token, inbox = sahayak(["shell", "-c", setup], env).split()[-2:]
+    token, inbox = api_token_and_inbox(env)
     try:
         with serving(env, "--workers", str(args.web_workers)) as (base, _pid):
             measure(args, env, base, token, inbox)
@@ -75,20 +54,11 @@ def measure(
     print(
         f"  floor: GET /healthz (no database) {float(rps.group(1)) if rps else 0:,.0f} requests/s"
     )
+    machine = describe(env.get("DATABASE_URL", ""))
     for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
         wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
         out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{args.connections}",
-                f"-d{seconds}s",
-                "--timeout",
-                "5s",
-                "-s",
-                str(HERE / "create.lua"),
-                base,
-            ],
+            create_load(base, seconds, args.connections),
             env=wrk_env,
             capture_output=True,
             text=True,
@@ -100,6 +70,11 @@ def measure(
                     print("  " + line)
             result = re.search(r"rps=([\d.]+)", out)
             assert result, out
+            rps = float(result.group(1))
+            print(
+                f"  = {ratio(rps, machine['bare_rps'])} of the bare endpoint, "
+                f"{ratio(rps, machine['commits'])} of the one-row commit rate"
+            )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import websockets
+from _baseline import describe
 from _process import sahayak, serving, vendor
 
 PASSWORD = "bench-agent-pw"  # noqa: S105 (a throwaway account on a throwaway database)
@@ -247,6 +248,7 @@ def main() -> None:
                 f"Live chat ({vendor(env)}, one server process): {args.visitors:,} visitors, "
                 f"a message every {args.interval:g} s each, for {args.seconds:g} s"
             )
+            describe(env.get("DATABASE_URL", ""), http=False)
             asyncio.run(run(base, key, args, server))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

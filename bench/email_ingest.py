@@ -19,6 +19,7 @@ from collections import defaultdict
 os.environ.setdefault("SAHAYAK_EMAIL_SENDER_RATE", "0")  # the corpus has busy senders
 
 import _setup  # noqa: F401, E402
+from _baseline import describe, ratio  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from mail_corpus import SUPPORT, thread_corpus  # noqa: E402
 
@@ -106,6 +107,8 @@ def main() -> None:
     print(
         f"stored {stored:,}, refused {refused:,} in {elapsed:.1f} s: {stored / elapsed:,.0f} messages/s"
     )
+    machine = describe(os.environ.get("DATABASE_URL", ""), http=False)
+    print(f"  = {ratio(stored / elapsed, machine['commits'])} of the one-row commit rate")
     total = Message.objects.filter(channel=CHANNEL).count()
     distinct = Message.objects.filter(channel=CHANNEL).values("external_id").distinct().count()
     right, split, shared = _accuracy(threads)

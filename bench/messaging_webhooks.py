@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _baseline import describe
 from _process import sahayak, serving, vendor
 
 HERE = Path(__file__).resolve().parent
@@ -165,6 +166,7 @@ def main() -> None:
                 f"Inbound webhooks ({vendor(env)}, {args.web_workers} web processes, "
                 f"{args.connections} in flight, {args.seconds} s per channel)"
             )
+            describe(env.get("DATABASE_URL", ""))
             for kind in kinds:
                 measure(kind, keys[kind], base, args, env)
     finally:

@@ -52,6 +52,9 @@ new_dir; CREATE_DIR=$DIR
 SAHAYAK_DATA_DIR="$CREATE_DIR" $PY bench/api_create.py --seconds 5 --web-workers 1
 new_db create
 DATABASE_URL=$DB $PY bench/api_create.py --seconds 5 --web-workers 2
+echo "-- scale-out: 1 and 2 web processes, in one group and in two (PostgreSQL)"
+new_db scale
+DATABASE_URL=$DB $PY bench/scale_out.py --processes 1,2 --groups 2 --seconds 3
 echo "-- messaging webhooks (WhatsApp, SMS, Telegram, Messenger) on SQLite and PostgreSQL"
 $PY bench/messaging_webhooks.py --seconds 3 --web-workers 1 --per-second 400
 new_db webhooks
@@ -63,6 +66,8 @@ SAHAYAK_DATA_DIR="$MAIL_DIR" $PY bench/email_ingest.py --mails 1000
 new_db mail; MAIL_DB=$DB
 DATABASE_URL=$MAIL_DB .venv/bin/sahayak migrate -v0
 DATABASE_URL=$MAIL_DB $PY bench/email_ingest.py --mails 1000
+echo "-- memory of the embedded default (demo on SQLite): companions as threads, as processes"
+$PY bench/memory.py --rest 2
 echo "-- live chat: 300 visitor sockets on one server process (SQLite)"
 $PY bench/chat_sockets.py --visitors 300 --seconds 10 --interval 10
 echo "-- search: 3,000 articles and 30,000 messages on PostgreSQL and SQLite"
