@@ -30,21 +30,39 @@ def main() -> None:
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        for name, viewport in SIZES.items():
-            page = browser.new_context(viewport=viewport, device_scale_factor=1).new_page()
+        shots = [(name, viewport, "light") for name, viewport in SIZES.items()]
+        if args.only == "all":
+            shots.append(("desktop", SIZES["desktop"], "dark"))
+        for name, viewport, scheme in shots:
+            context = browser.new_context(
+                viewport=viewport, device_scale_factor=1, color_scheme=scheme
+            )
+            page = context.new_page()
+            dark = "-dark" if scheme == "dark" else ""
             page.goto(f"{args.base}/login/")
             page.fill("#id_username", args.user)
             page.fill("#id_password", args.password)
             page.click("button.primary")
-            page.goto(f"{args.base}/reports/?days=30")
-            page.screenshot(path=HERE / f"reports-{name}{args.suffix}.png", full_page=True)
+            if not dark:
+                page.goto(f"{args.base}/reports/?days=30")
+                page.screenshot(path=HERE / f"reports-{name}{args.suffix}.png", full_page=True)
             if args.only == "reports":
                 continue
             page.goto(f"{args.base}/?view=all")
-            page.screenshot(path=HERE / f"inbox-{name}.png")
+            page.locator("[data-count='view:all']:not(:empty)").wait_for(state="attached")
+            page.screenshot(path=HERE / f"inbox-{name}{dark}.png")
             page.goto(f"{args.base}/c/{args.conversation}/")
-            page.wait_for_function("document.body.dataset.live === '1'")
-            page.screenshot(path=HERE / f"conversation-{name}.png")
+            page.locator("body[data-live='1']").wait_for(state="attached")
+            page.screenshot(path=HERE / f"conversation-{name}{dark}.png")
+            if dark:
+                continue
+            contact = page.locator("#side a[href^='/contacts/']").first.get_attribute("href")
+            page.goto(f"{args.base}{contact}#timeline-title")
+            page.screenshot(path=HERE / f"contact-{name}.png")
+            page.goto(f"{args.base}/c/{args.conversation}/")
+            page.keyboard.press("?")
+            page.locator("dialog#shortcuts[open]").wait_for()
+            page.screenshot(path=HERE / f"shortcuts-{name}.png")
         browser.close()
 
 
