@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -31,6 +32,9 @@ from .models import (
     ThreadReference,
 )
 from .text import detect_language, html_to_text, sanitize_html
+
+if TYPE_CHECKING:
+    from .burst import Burst
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +134,12 @@ def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     return ReceiveResult(message, conversation, conversation.contact, duplicate=True)
 
 
-def _store(inbound: InboundMessage) -> ReceiveResult:
+def _store(inbound: InboundMessage, batch: Burst | None = None) -> ReceiveResult:
     text = inbound.text or html_to_text(inbound.html)
     # Detected once, up front: a new contact is created with it (no later UPDATE).
     language = inbound.locale or detect_language(text)
     try:
-        contact, _created = resolve_contact(
+        contact = (batch.contact if batch else _contact)(
             kind=inbound.sender_kind,
             address=inbound.sender_address,
             name=inbound.sender_name,
@@ -150,7 +154,7 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
     except ValueError as exc:
         raise InboundRejected(str(exc)) from exc
     now = timezone.now()
-    conversation = _thread(inbound, contact)
+    conversation = _thread(inbound, contact, batch)
     created = conversation is None
     if conversation is None:
         conversation = _open_conversation(inbound, contact, text, language, now)
@@ -168,8 +172,11 @@ def _store(inbound: InboundMessage) -> ReceiveResult:
         written_at=_plausible(inbound.written_at, now),
     )
     attachments.store(message, inbound.attachments)
+    references = []
     if inbound.references or inbound.loose_references:
-        _remember_references(message, inbound)
+        references = _remember_references(message, inbound)
+    if batch is not None:
+        batch.stored(message, conversation, contact, references)
     record(
         EventKind.MESSAGE_RECEIVED,
         conversation,
@@ -188,41 +195,64 @@ def _plausible(written_at: datetime | None, now: datetime) -> datetime | None:
     return written_at
 
 
-def _follow_merges(conversation: Conversation) -> Conversation:
+def _contact(*, kind: str, address: str, name: str, locale: str) -> Contact:
+    return resolve_contact(kind=kind, address=address, name=name, locale=locale)[0]
+
+
+def _follow_merges(conversation: Conversation, batch: Burst | None = None) -> Conversation:
     seen = set()
     while conversation.merged_into_id and conversation.pk not in seen:
         seen.add(conversation.pk)
-        conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+        merged_into = conversation.merged_into_id
+        found = batch.conversation(merged_into) if batch else None
+        conversation = found or Conversation.objects.get(pk=merged_into)
     return conversation
 
 
-def _thread(inbound: InboundMessage, contact: Contact) -> Conversation | None:
+def _thread(
+    inbound: InboundMessage, contact: Contact, batch: Burst | None = None
+) -> Conversation | None:
     """The conversation this message continues, or None to open a new one."""
-    found = _find_thread(inbound, contact)
+    found = _find_thread(inbound, contact, batch)
     if found is None:
         return None
-    found = _follow_merges(found)
+    if batch is not None:
+        found = batch.same(found)
+    found = _follow_merges(found, batch)
     if found.status == Status.CLOSED and inbound.inbox.config.get("on_closed", "new") == "new":
         inbound.metadata.setdefault("follows_conversation", found.pk)
         return None
     return found
 
 
-def _find_thread(inbound: InboundMessage, contact: Contact) -> Conversation | None:
-    """The rules of InboundMessage's docstring, strongest first."""
+def _find_thread(
+    inbound: InboundMessage, contact: Contact, batch: Burst | None = None
+) -> Conversation | None:
+    """The rules of InboundMessage's docstring, strongest first. A burst answers the
+    reference rules from what it read up front and stored since."""
+    by_references = batch.by_references if batch else _by_references
     if inbound.conversation_id is not None:
-        found = Conversation.objects.filter(pk=inbound.conversation_id).first()
+        if batch is not None:
+            found = batch.conversation(inbound.conversation_id)
+        else:
+            found = Conversation.objects.filter(pk=inbound.conversation_id).first()
         if found is not None:
             return found
-    found = _by_references(inbound.channel, inbound.references)
+    found = by_references(inbound.channel, inbound.references)
     if found is None and inbound.external_id:
-        found = _referring_to(inbound.channel, inbound.external_id)
+        found = (batch.referring_to if batch else _referring_to)(
+            inbound.channel, inbound.external_id
+        )
     if found is None and inbound.claimed_conversation_id is not None:
-        found = Conversation.objects.filter(
-            pk=inbound.claimed_conversation_id, contact=contact
-        ).first()
+        if batch is not None:
+            claimed = batch.conversation(inbound.claimed_conversation_id)
+            found = claimed if claimed and claimed.contact_id == contact.pk else None
+        else:
+            found = Conversation.objects.filter(
+                pk=inbound.claimed_conversation_id, contact=contact
+            ).first()
     if found is None and inbound.loose_references:
-        found = _by_references(inbound.channel, inbound.loose_references)
+        found = by_references(inbound.channel, inbound.loose_references)
     if found is None and inbound.thread_key:
         found = (
             Conversation.objects.filter(inbox=inbound.inbox, thread_key=inbound.thread_key)
@@ -292,8 +322,8 @@ def _reference_keys(inbound: InboundMessage) -> list[str]:
     return list(refs)[-50:]
 
 
-def _remember_references(message: Message, inbound: InboundMessage) -> None:
-    ThreadReference.objects.bulk_create(
+def _remember_references(message: Message, inbound: InboundMessage) -> list[ThreadReference]:
+    return ThreadReference.objects.bulk_create(
         ThreadReference(
             channel=inbound.channel,
             ref=ref,

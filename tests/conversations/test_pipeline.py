@@ -1,17 +1,36 @@
-"""The one inbound pipeline: identity, threading, idempotency, bad input."""
+"""The one inbound pipeline: identity, threading, idempotency, bad input. Every test runs
+twice: through ``receive()``, and through ``receive_many()`` with a burst of one (the
+burst's own cases are in test_burst.py)."""
 
+import sys
 import threading
 
 import pytest
 from django.db import connection
 
-from sahayak.conversations.inbound import InboundAttachment, InboundRejected
+from sahayak.conversations.burst import receive_many
+from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Conversation, Event, Message, Status
 from sahayak.conversations.pipeline import receive
 from sahayak.conversations.services import set_status
 from tests.conftest import inbound
 
 pytestmark = pytest.mark.django_db
+
+
+def receive_in_a_burst(message: InboundMessage):
+    [result] = receive_many([message])
+    if isinstance(result, InboundRejected):
+        raise result
+    return result
+
+
+@pytest.fixture(autouse=True, params=["receive", "receive_many"])
+def store(request, monkeypatch):
+    """Which path stores: the tests below call ``receive``, swapped here for the burst."""
+    if request.param == "receive_many":
+        monkeypatch.setattr(sys.modules[__name__], "receive", receive_in_a_burst)
+    return request.param
 
 
 def test_first_message_opens_a_conversation_with_contact_and_event(

@@ -22,10 +22,12 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
+from sahayak.conversations import events
+from sahayak.conversations.burst import receive_many
 from sahayak.conversations.delivery import record_delivery_report
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox, Message
-from sahayak.conversations.pipeline import receive
+from sahayak.conversations.pipeline import ReceiveResult, receive
 from sahayak.conversations.text import html_to_text
 from sahayak.conversations.threads import rejoin_split_threads
 from sahayak.ratelimit import exceeded
@@ -98,31 +100,69 @@ def ingest_many(raws: Iterable[bytes], *, inbox: Inbox) -> list[IngestOutcome | 
     raws = list(raws)
     for attempt in range(BATCH_ATTEMPTS):
         try:
-            results = _ingest_batch(raws, inbox)
+            # The batch's events are told together after its commit (the search index
+            # writes them in one statement), each still only once it is committed.
+            with events.held() as committed:
+                results = _ingest_batch(raws, inbox)
         except OperationalError:
             if attempt + 1 == BATCH_ATTEMPTS:
                 raise
             logger.info("email batch rolled back (lock conflict); retrying")
             time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
             continue
+        events.announce(committed)
         after_commit([r for r in results if isinstance(r, IngestOutcome)])
         return results
     raise AssertionError("unreachable")
 
 
 def _ingest_batch(raws: list[bytes], inbox: Inbox) -> list[IngestOutcome | Exception]:
-    results: list[IngestOutcome | Exception] = []
+    """Parse and check each mail, then store the ones that pass as one burst (see
+    conversations.burst): the same outcome per mail as ``ingest``, in far fewer queries."""
+    results: list[IngestOutcome | Exception | None] = [None] * len(raws)
     with transaction.atomic():
+        parsed: list[ParsedMail | MailRejected] = []
         for raw in raws:
             try:
-                prepared = prepare(raw, inbox=inbox)
-                if isinstance(prepared, IngestOutcome):
-                    results.append(prepared)
-                    continue
-                results.append(_store(prepared))  # receive() has its own savepoint
+                parsed.append(_parse(raw))
+            except MailRejected as exc:
+                parsed.append(exc)
+        known = _stored([p.message_id for p in parsed if isinstance(p, ParsedMail)])
+        pending: list[tuple[int, _Prepared]] = []
+        for n, (raw, mail) in enumerate(zip(raws, parsed, strict=True)):
+            try:
+                if isinstance(mail, MailRejected):
+                    raise mail
+                prepared = prepare(raw, inbox=inbox, parsed=mail, known=known)
             except (MailRejected, MailDeferred) as exc:
-                results.append(exc)
-    return results
+                results[n] = exc
+                continue
+            if isinstance(prepared, IngestOutcome):
+                results[n] = prepared
+                continue
+            prepared.inbound.metadata["email"]["raw"] = _keep_raw(prepared.raw)  # type: ignore[index]
+            pending.append((n, prepared))
+        stored = receive_many([prepared.inbound for _, prepared in pending])
+        for (n, _prepared), result in zip(pending, stored, strict=True):
+            results[n] = (
+                MailRejected(str(result))
+                if isinstance(result, InboundRejected)
+                else _outcome(result)
+            )
+    return [r for r in results if r is not None]
+
+
+def _stored(message_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Which of these Message-IDs are stored already (one query for a batch)."""
+    keys = sorted({m[:255] for m in message_ids if m})
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(keys), 500):
+        rows = Message.objects.filter(channel=CHANNEL, external_id__in=keys[start : start + 500])
+        for external_id, pk, conversation_id in rows.values_list(
+            "external_id", "pk", "conversation_id"
+        ):
+            found[external_id or ""] = (pk, conversation_id)
+    return found
 
 
 @dataclass
@@ -138,16 +178,14 @@ def prepare(
     inbox: Inbox | None = None,
     recipients: Sequence[str] = (),
     envelope_sender: str = "",
+    parsed: ParsedMail | None = None,
+    known: dict[str, tuple[int, int]] | None = None,
 ) -> _Prepared | IngestOutcome:
-    if len(raw) > settings.SAHAYAK_EMAIL_MAX_BYTES:
-        raise MailRejected(
-            _("The message is larger than %(n)d bytes.") % {"n": settings.SAHAYAK_EMAIL_MAX_BYTES},
-            code="5.3.4",
-            smtp_status=552,
-        )
-    if not raw.strip():
-        raise MailRejected(_("The message is empty."))
-    parsed = parse_message(raw)
+    """Everything before storing: parse (unless ``parsed``), route, and answer duplicates
+    (from ``known``, a batch's Message-IDs already stored, else one query), delivery
+    reports and side-conversation replies."""
+    if parsed is None:
+        parsed = _parse(raw)
     side_conversation = side.match(parsed, recipients)
     if side_conversation is not None:  # a third party's answer: not the customer's thread
         if not parsed.from_address and "@" in envelope_sender:
@@ -157,7 +195,11 @@ def prepare(
         side.store_reply(side_conversation, parsed)
         return IngestOutcome("side", conversation_id=side_conversation.conversation_id)
     inbox, token = _route(parsed, inbox, recipients)
-    duplicate = _duplicate(parsed.message_id)
+    if known is None:
+        duplicate = _duplicate(parsed.message_id)
+    else:
+        row = known.get(parsed.message_id[:255])
+        duplicate = IngestOutcome("duplicate", row[0], row[1]) if row else None
     if duplicate is not None:
         return duplicate
     if parsed.report is not None and parsed.report.original_message_id:
@@ -179,6 +221,18 @@ def prepare(
         raise MailRejected(_("The message has no sender address."), code="5.1.7")
     _check_rate(parsed.from_address)
     return _Prepared(parsed, _inbound(parsed, inbox, token, raw), raw)
+
+
+def _parse(raw: bytes) -> ParsedMail:
+    if len(raw) > settings.SAHAYAK_EMAIL_MAX_BYTES:
+        raise MailRejected(
+            _("The message is larger than %(n)d bytes.") % {"n": settings.SAHAYAK_EMAIL_MAX_BYTES},
+            code="5.3.4",
+            smtp_status=552,
+        )
+    if not raw.strip():
+        raise MailRejected(_("The message is empty."))
+    return parse_message(raw)
 
 
 def _route(parsed: ParsedMail, inbox: Inbox | None, recipients: Sequence[str]) -> tuple[Inbox, str]:
@@ -316,14 +370,17 @@ def _store(prepared: _Prepared) -> IngestOutcome:
         result = receive(prepared.inbound)
     except InboundRejected as exc:
         raise MailRejected(str(exc)) from exc
-    outcome = IngestOutcome(
+    # The acknowledgement of a new conversation is an automation rule's action.
+    return _outcome(result)
+
+
+def _outcome(result: ReceiveResult) -> IngestOutcome:
+    return IngestOutcome(
         "duplicate" if result.duplicate else "stored",
         result.message.pk,
         result.conversation.pk,
         result.created_conversation,
     )
-    # The acknowledgement of a new conversation is an automation rule's action.
-    return outcome
 
 
 def _keep_raw(raw: bytes) -> str:

@@ -1,0 +1,163 @@
+"""A burst of inbound messages stored at once: the per-message results of ``receive()``
+(test_pipeline.py runs its cases through both), with the burst's own cases here —
+messages of one burst that refer to each other, repeated ids, one bad message among good
+ones, and a conflict that sends the burst back to one-by-one storing."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sahayak.contacts.models import Contact
+from sahayak.conversations import burst
+from sahayak.conversations.burst import receive_many
+from sahayak.conversations.events import EventKind, conversation_event, events_committed
+from sahayak.conversations.inbound import InboundRejected
+from sahayak.conversations.models import Conversation, Message, ThreadReference
+from sahayak.conversations.pipeline import ReceiveResult, receive
+from tests.conftest import inbound
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_reply_finds_its_parent_stored_earlier_in_the_same_burst(api_inbox):
+    parent, reply, sibling = receive_many(
+        [
+            inbound(api_inbox, external_id="p1"),
+            inbound(api_inbox, external_id="r1", references=["p1"]),
+            inbound(api_inbox, external_id="r2", references=["p1", "r1"]),
+        ]
+    )
+    assert isinstance(parent, ReceiveResult) and parent.created_conversation
+    assert reply.conversation.pk == sibling.conversation.pk == parent.conversation.pk
+    assert Conversation.objects.count() == 1
+
+
+def test_a_reply_before_its_parent_in_the_same_burst_is_joined_by_the_parent(api_inbox):
+    reply, parent = receive_many(
+        [
+            inbound(api_inbox, external_id="r1", references=["p1"]),
+            inbound(api_inbox, external_id="p1"),
+        ]
+    )
+    assert parent.conversation.pk == reply.conversation.pk
+    assert Conversation.objects.count() == 1
+
+
+def test_a_burst_threads_into_what_was_stored_before_it(api_inbox):
+    earlier = receive(inbound(api_inbox, external_id="p1"))
+    stored_reply = receive(inbound(api_inbox, external_id="r0", references=["lost-parent"]))
+    by_parent, by_sibling = receive_many(
+        [
+            inbound(api_inbox, external_id="r1", references=["p1"]),
+            inbound(api_inbox, external_id="r2", references=["lost-parent"]),
+        ]
+    )
+    assert by_parent.conversation.pk == earlier.conversation.pk
+    assert by_sibling.conversation.pk == stored_reply.conversation.pk
+
+
+def test_an_id_seen_twice_is_stored_once(api_inbox):
+    receive(inbound(api_inbox, external_id="old"))
+    first, again, old = receive_many(
+        [
+            inbound(api_inbox, external_id="m1"),
+            inbound(api_inbox, external_id="m1", text="redelivered"),
+            inbound(api_inbox, external_id="old"),
+        ]
+    )
+    assert not first.duplicate and again.duplicate and old.duplicate
+    assert again.message.pk == first.message.pk
+    assert Message.objects.filter(external_id="m1").count() == 1
+
+
+def test_one_new_customer_writing_twice_is_one_contact_whose_messages_share_a_conversation(
+    api_inbox,
+):
+    first, second = receive_many(
+        [
+            inbound(api_inbox, sender_address="new@mail.example", thread_key="chat-1"),
+            inbound(api_inbox, sender_address="New@Mail.example", thread_key="chat-1"),
+        ]
+    )
+    assert first.contact.pk == second.contact.pk
+    assert Contact.objects.filter(identities__address="new@mail.example").count() == 1
+    assert first.conversation.pk == second.conversation.pk
+    first.conversation.refresh_from_db()
+    assert first.conversation.status == "new"
+
+
+def test_a_bad_message_gets_its_reason_and_the_others_are_stored(api_inbox):
+    good, empty, bad_sender, also_good = receive_many(
+        [
+            inbound(api_inbox, external_id="g1"),
+            inbound(api_inbox, external_id="e1", text=""),
+            inbound(api_inbox, external_id="b1", sender_address="not an address"),
+            inbound(api_inbox, external_id="g2"),
+        ]
+    )
+    assert isinstance(empty, InboundRejected) and isinstance(bad_sender, InboundRejected)
+    assert isinstance(good, ReceiveResult) and isinstance(also_good, ReceiveResult)
+    assert set(Message.objects.values_list("external_id", flat=True)) == {"g1", "g2"}
+
+
+def test_references_are_remembered_for_parents_that_come_later(api_inbox):
+    (reply,) = receive_many([inbound(api_inbox, external_id="r1", references=["p9", "p8"])])
+    refs = set(ThreadReference.objects.filter(message=reply.message).values_list("ref", flat=True))
+    assert refs == {"p9", "p8"}
+
+
+def test_a_conflict_rolls_the_burst_back_and_stores_each_message_once(api_inbox, monkeypatch):
+    """As if another process stored "m1" between the burst's read and its insert: the
+    unique key refuses the insert, the burst is undone, and one-by-one storing wins."""
+    monkeypatch.setattr(burst.Burst, "has", lambda self, inbound: False)
+    receive(inbound(api_inbox, external_id="m1"))
+    results = receive_many(
+        [inbound(api_inbox, external_id="m0"), inbound(api_inbox, external_id="m1")]
+    )
+    assert [r.duplicate for r in results] == [False, True]
+    assert Message.objects.filter(external_id="m0").count() == 1
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_come_after_the_commit_together_then_one_by_one(api_inbox):
+    seen: list[str] = []
+
+    def together(events, **_):
+        seen.append(f"together:{len(events)}")
+
+    def each(event, **_):
+        if event.kind == EventKind.MESSAGE_RECEIVED:
+            seen.append("each")
+
+    events_committed.connect(together, dispatch_uid="test-together")
+    conversation_event.connect(each, dispatch_uid="test-each")
+    try:
+        receive_many([inbound(api_inbox, external_id="a"), inbound(api_inbox, external_id="b")])
+    finally:
+        events_committed.disconnect(dispatch_uid="test-together")
+        conversation_event.disconnect(dispatch_uid="test-each")
+    # Each committed event is told once (the burst's outermost commit: one hook each).
+    assert seen.count("each") == 2
+    assert Message.objects.count() == 2
+
+
+def test_a_burst_asks_the_database_far_less_than_one_by_one(api_inbox):
+    def mails(prefix: str) -> list:
+        return [
+            inbound(
+                api_inbox,
+                external_id=f"{prefix}{n}",
+                sender_address=f"c{n % 5}@mail.example",
+                references=[f"{prefix}{n - 1}"] if n % 2 else [],
+            )
+            for n in range(20)
+        ]
+
+    receive(inbound(api_inbox, external_id="warm-up"))
+    with CaptureQueriesContext(connection) as single:
+        for message in mails("s"):
+            receive(message)
+    with CaptureQueriesContext(connection) as together:
+        receive_many(mails("b"))
+    assert len(together) < len(single) * 0.6, (len(together), len(single))
