@@ -96,6 +96,10 @@ logger = logging.getLogger(__name__)
 
 # kwargs: event (DomainEvent)
 conversation_event = Signal()
+# The events of one commit together (``events``: a list, in order), before each is sent on
+# ``conversation_event``: for listeners that do one piece of work for many (the search
+# index writes a burst's messages in one statement).
+events_committed = Signal()
 
 _cause: ContextVar[tuple[str, ...]] = ContextVar("event_cause", default=())
 
@@ -161,6 +165,12 @@ def held() -> Iterator[list[DomainEvent]]:
 
 
 def announce(events: list[DomainEvent]) -> None:
+    """Tell the listeners of committed ``events``: first all of them at once, then each."""
+    if not events:
+        return
+    for receiver, result in events_committed.send_robust(sender=EventKind, events=events):
+        if isinstance(result, Exception):
+            logger.error("listener %r failed on %d events", receiver, len(events), exc_info=result)
     for event in events:
         _announce(event)
 
@@ -170,7 +180,7 @@ def _after_commit(event: DomainEvent) -> None:
     if holding is not None:
         holding.append(event)
     else:
-        _announce(event)
+        announce([event])
 
 
 def _announce(event: DomainEvent) -> None:

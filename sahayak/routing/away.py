@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_timezone_name
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -89,17 +90,20 @@ def reply_if_closed(
     hours = calendar.business_calendar()
     if is_open(hours, now):
         return None
-    already = Message.objects.filter(
-        conversation=conversation, metadata__automatic=KIND, created_at__gte=now - QUIET
-    ).exists()
-    if already:
-        return None
     try:
         opens = next_open(hours, now)
     except NeverOpen:
         return None
-    contact = conversation.contact
-    language = conversation.language or contact.locale or settings.LANGUAGE_CODE
-    text = away_text(calendar, language, opens, _zone(contact.time_zone, calendar.time_zone))
-    text = in_customer_script(text, language, message.text)
-    return send_automatic(conversation=conversation, text=text, kind=KIND)
+    # A transaction only when there may be something to send (on SQLite, opening one takes
+    # the database's write lock).
+    with transaction.atomic():
+        already = Message.objects.filter(
+            conversation=conversation, metadata__automatic=KIND, created_at__gte=now - QUIET
+        ).exists()
+        if already:
+            return None
+        contact = conversation.contact
+        language = conversation.language or contact.locale or settings.LANGUAGE_CODE
+        text = away_text(calendar, language, opens, _zone(contact.time_zone, calendar.time_zone))
+        text = in_customer_script(text, language, message.text)
+        return send_automatic(conversation=conversation, text=text, kind=KIND)

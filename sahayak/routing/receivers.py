@@ -69,8 +69,7 @@ def on_event(event: DomainEvent, **_: Any) -> None:
     if _changes_clocks(event) and deadlines.any_policy():
         deadlines.recompute([conversation.pk])
     if event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
-        with transaction.atomic():
-            away.reply_if_closed(conversation, event.message)
+        away.reply_if_closed(conversation, event.message)
     if event.kind == EventKind.ASSIGNEE and event.data.get("routing"):
         return  # routing's own hand-out: nothing more to do
     if (

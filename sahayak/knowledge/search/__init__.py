@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.utils.safestring import SafeString
 
@@ -195,15 +196,16 @@ def index_messages(
     lookup when the caller knows it (the pipeline does); ``language`` (the conversation's,
     when all messages share one) picks the stemmer for Latin script."""
     messages = [m for m in messages if m.text]
+    if not messages:
+        return
     if subjects is None:
         subjects = _first_message_subjects(messages)
-    backend().index_messages(
-        (
-            m.pk,
-            document(f"{subjects[m.pk]}\n{m.text}" if m.pk in subjects else m.text, language),
-        )
+    rows = [
+        (m.pk, document(f"{subjects[m.pk]}\n{m.text}" if m.pk in subjects else m.text, language))
         for m in messages
-    )
+    ]
+    with transaction.atomic():  # one commit for the lot
+        backend().index_messages(rows)
 
 
 def _first_message_subjects(messages: list[Message]) -> dict[int, str]:
