@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from sahayak.contacts.models import Identity
 from sahayak.contacts.services import add_identity
+from sahayak.conversations.burst import receive_many
 from sahayak.conversations.delivery import advance_status
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Inbox
-from sahayak.conversations.pipeline import receive
 
 from . import health
 
@@ -134,10 +134,14 @@ def read_json(body: bytes) -> dict[str, Any]:
 
 
 def store(inbox: Inbox, items: Iterable[InboundMessage | StatusReport]) -> int:
-    """Store the messages and apply the reports; returns how many messages were new."""
+    """Store the messages and apply the reports, in their order; returns how many messages
+    were new. Messages side by side in one payload are stored as one burst."""
     new = 0
+    run: list[InboundMessage] = []
     for item in items:
         if isinstance(item, StatusReport):
+            new += _store_messages(inbox, run)
+            run = []
             advance_status(
                 channel=inbox.channel,
                 external_id=item.external_id,
@@ -146,13 +150,22 @@ def store(inbox: Inbox, items: Iterable[InboundMessage | StatusReport]) -> int:
                 code=item.code,
             )
             continue
-        try:
-            same_number(item.sender_kind, item.sender_address)
-            result = receive(item)
-        except InboundRejected as exc:
-            logger.warning("%s message %s refused: %s", inbox.channel, item.external_id, exc)
-            health.went_wrong(inbox.pk, str(exc))
+        run.append(item)
+    new += _store_messages(inbox, run)
+    health.heard_from(inbox)
+    return new
+
+
+def _store_messages(inbox: Inbox, messages: list[InboundMessage]) -> int:
+    if not messages:
+        return 0
+    for item in messages:
+        same_number(item.sender_kind, item.sender_address)
+    new = 0
+    for item, result in zip(messages, receive_many(messages), strict=True):
+        if isinstance(result, InboundRejected):
+            logger.warning("%s message %s refused: %s", inbox.channel, item.external_id, result)
+            health.went_wrong(inbox.pk, str(result))
             continue
         new += 0 if result.duplicate else 1
-    health.heard_from(inbox)
     return new

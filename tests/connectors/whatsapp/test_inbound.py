@@ -52,6 +52,24 @@ def test_a_signed_text_is_stored_once_however_often_it_is_delivered(client, inbo
     assert message.conversation.inbox == inbox
 
 
+def test_several_messages_in_one_payload_are_stored_once_each_in_one_conversation(client, inbox):
+    """WhatsApp batches messages sent in quick succession; the batch is stored as a burst."""
+    body = envelope(
+        [
+            text("wamid.B1", "Hello"),
+            text("wamid.B2", "My order is late"),
+            text("wamid.B1", "Hello"),  # the same message twice in the payload
+            text("wamid.B3", "Order 1234"),
+        ]
+    )
+    assert post_webhook(client, inbox, body).status_code == 200
+    assert post_webhook(client, inbox, body).status_code == 200  # and the payload again
+    messages = list(Message.objects.order_by("id"))
+    assert [m.external_id for m in messages] == ["wamid.B1", "wamid.B2", "wamid.B3"]
+    assert len({m.conversation_id for m in messages}) == 1
+    assert Identity.objects.filter(kind="whatsapp").count() == 1
+
+
 def test_an_unknown_inbox_key_is_not_found(client, inbox):
     raw = b"{}"
     assert (
