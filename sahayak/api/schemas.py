@@ -293,6 +293,26 @@ class InboundOut(Schema):
     duplicate: bool
 
 
+class InboundBatchIn(Schema):
+    messages: list[InboundIn] = Field(..., min_length=1, max_length=100)
+
+
+class InboundItemOut(Schema):
+    """One message of a batch: ``status`` is what a single delivery would have answered
+    (201 stored, 200 a duplicate, 404 or 422 refused, with ``error`` saying why)."""
+
+    status: int
+    message_id: int | None = None
+    conversation_id: int | None = None
+    contact_id: int | None = None
+    duplicate: bool = False
+    error: str = ""
+
+
+class InboundBatchOut(Schema):
+    results: list[InboundItemOut]
+
+
 # --- Knowledge base -------------------------------------------------------------------------
 
 
