@@ -66,14 +66,22 @@ def receive(inbound: InboundMessage) -> ReceiveResult:
             # first message) committed first. The next round reads the winner's rows.
             logger.info("receive: retrying after a concurrent insert (attempt %d)", attempt + 1)
             continue
-        in_batch = transaction.get_connection().in_atomic_block
-        if inbound.external_id and not in_batch and _may_be_split(result):
-            result = _rejoined(result, _reference_keys(inbound))
+        if not transaction.get_connection().in_atomic_block:
+            result = settle(result, inbound)
         return result
     existing = _existing(inbound)
     if existing is not None:
         return existing
     raise RuntimeError("inbound message could not be stored after concurrent retries")
+
+
+def settle(result: ReceiveResult, inbound: InboundMessage) -> ReceiveResult:
+    """After the commit: the thread as it stands once concurrent deliveries are in (see
+    ``_rejoined``). ``receive()`` does it itself; a caller that stored inside its own
+    transaction calls it after that commits."""
+    if inbound.external_id and not result.duplicate and _may_be_split(result):
+        return _rejoined(result, _reference_keys(inbound))
+    return result
 
 
 def _may_be_split(result: ReceiveResult) -> bool:

@@ -13,7 +13,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from sahayak.conversations.events import DomainEvent, EventKind, conversation_event
+from sahayak.conversations.events import (
+    DomainEvent,
+    EventKind,
+    conversation_event,
+    events_committed,
+)
 from sahayak.conversations.models import Status
 
 from . import assignment, away, deadlines, presence
@@ -64,10 +69,16 @@ def _changes_clocks(event: DomainEvent) -> bool:
     return event.kind in SLA_KINDS
 
 
+def on_events(events: list[DomainEvent], **_: Any) -> None:
+    """SLA clocks, once per conversation for the events of one commit (a conversation
+    opened with its priority and tags is measured once, a burst of mail in one pass)."""
+    changed = list(dict.fromkeys(e.conversation.pk for e in events if _changes_clocks(e)))
+    if changed and deadlines.any_policy():
+        deadlines.recompute(changed)
+
+
 def on_event(event: DomainEvent, **_: Any) -> None:
     conversation = event.conversation
-    if _changes_clocks(event) and deadlines.any_policy():
-        deadlines.recompute([conversation.pk])
     if event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
         away.reply_if_closed(conversation, event.message)
     if event.kind == EventKind.ASSIGNEE and event.data.get("routing"):
@@ -103,6 +114,7 @@ def _routing_changed(sender: Any, **_: Any) -> None:
 
 
 def connect() -> None:
+    events_committed.connect(on_events, dispatch_uid="routing-clocks")
     conversation_event.connect(on_event, dispatch_uid="routing")
     for model, receiver in ((Calendar, _hours_changed), (Holiday, _hours_changed)):
         post_save.connect(receiver, sender=model, dispatch_uid=f"sla-{model.__name__}")

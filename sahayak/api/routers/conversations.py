@@ -28,11 +28,11 @@ from sahayak.api.schemas import (
     SnoozeIn,
 )
 from sahayak.contacts.models import Contact
-from sahayak.conversations import queries, services
+from sahayak.conversations import events, queries, services
 from sahayak.conversations.inbound import InboundMessage, InboundRejected
 from sahayak.conversations.models import Conversation, ConversationMerge, Event, Inbox, Message
 from sahayak.conversations.permissions import hidden_team_ids, visible_conversations
-from sahayak.conversations.pipeline import ReceiveResult, receive
+from sahayak.conversations.pipeline import ReceiveResult, receive, settle
 from sahayak.pagination import keyset_page
 
 router = Router(tags=["conversations"])
@@ -149,25 +149,18 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
     if inbox.team_id is not None and inbox.team_id in hidden_team_ids(user):
         raise Http404("No such inbox.")  # a private team's inbox, as for its conversations
     kind, address, name = _sender(payload)
-    try:
-        result = receive(
-            InboundMessage(
-                channel=inbox.channel,
-                inbox=inbox,
-                sender_kind=kind,
-                sender_address=address,
-                sender_name=name,
-                subject=payload.subject,
-                text=payload.text,
-                html=payload.html,
-                external_id=payload.external_id,
-                locale=payload.locale,
-            )
-        )
-    except InboundRejected as exc:
-        raise HttpError(422, str(exc)) from exc
-    if not result.created_conversation:
-        return Status(200, _detail(user, result.conversation.pk))
+    inbound = InboundMessage(
+        channel=inbox.channel,
+        inbox=inbox,
+        sender_kind=kind,
+        sender_address=address,
+        sender_name=name,
+        subject=payload.subject,
+        text=payload.text,
+        html=payload.html,
+        external_id=payload.external_id,
+        locale=payload.locale,
+    )
     patch = ConversationPatch(
         priority=payload.priority,
         tags=payload.tags or None,
@@ -177,10 +170,29 @@ def create_conversation(request: HttpRequest, payload: ConversationCreate):
     fields = {
         name for name in ("priority", "tags", "assignee_id", "team_id") if getattr(patch, name)
     }
+    try:
+        result = _open_with_fields(inbound, user, patch, fields) if fields else receive(inbound)
+    except InboundRejected as exc:
+        raise HttpError(422, str(exc)) from exc
+    if not result.created_conversation:
+        return Status(200, _detail(user, result.conversation.pk))
     if fields:
-        _apply_patch(result.conversation, user, patch, fields=fields)
         return Status(201, _detail(user, result.conversation.pk))
     return Status(201, _new_detail(result))
+
+
+def _open_with_fields(
+    inbound: InboundMessage, user: User, patch: ConversationPatch, fields: set[str]
+) -> ReceiveResult:
+    """One transaction: the conversation is opened with its priority, tags, assignee and
+    team, or not at all (a refused field stores nothing). Its events are told together
+    after the commit, so routing measures its SLA clocks once, as it is meant to be."""
+    with events.held() as committed, transaction.atomic():
+        result = receive(inbound)
+        if result.created_conversation:
+            _apply_patch(result.conversation, user, patch, fields=fields)
+    events.announce(committed)
+    return settle(result, inbound)
 
 
 def _new_detail(result: ReceiveResult) -> dict[str, Any]:
