@@ -51,10 +51,13 @@ def api_bench_env(prefix: str) -> dict[str, str]:
     }
 
 
-def create_load(base: str, seconds: int, connections: int, threads: int = 2) -> list[str]:
-    """The ``wrk`` command that creates conversations through the API (``create.lua``;
-    BENCH_TOKEN, BENCH_INBOX and BENCH_RUN come from the environment)."""
-    script = Path(__file__).resolve().parent / "create.lua"
+def create_load(
+    base: str, seconds: int, connections: int, threads: int = 2, script: str = "create.lua"
+) -> list[str]:
+    """The ``wrk`` command that creates conversations through the API (``create.lua``, or
+    ``inbound_batch.lua`` for batches; BENCH_TOKEN, BENCH_INBOX, BENCH_RUN and BENCH_BATCH
+    come from the environment)."""
+    path = Path(__file__).resolve().parent / script
     return [
         "wrk",
         f"-t{threads}",
@@ -63,7 +66,7 @@ def create_load(base: str, seconds: int, connections: int, threads: int = 2) -> 
         "--timeout",
         "5s",
         "-s",
-        str(script),
+        str(path),
         base,
     ]
 

@@ -1,6 +1,9 @@
 """Conversation creation through the HTTP API: 8 requests in flight, measured with wrk.
 
-    python bench/api_create.py [--seconds 20] [--web-workers 2]
+    python bench/api_create.py [--seconds 20] [--web-workers 2] [--batch 50]
+
+With ``--batch N`` the messages go to ``POST /api/v1/inbound/batch``, N per request (each
+a new customer's message), and messages/s is printed beside requests/s.
 
 Uses DATABASE_URL (default: a fresh SQLite file in a temporary data dir). Starts
 `sahayak serve` as production would (uvicorn + background worker) and prints throughput
@@ -24,6 +27,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=0, help="messages per batch request")
     args = parser.parse_args()
     env = api_bench_env("sahayak-bench-")
     data_dir = env["SAHAYAK_DATA_DIR"]
@@ -39,9 +43,14 @@ def main() -> None:
 def measure(
     args: argparse.Namespace, env: dict[str, str], base: str, token: str, inbox: str
 ) -> None:
-    wrk_env = {**env, "BENCH_TOKEN": token, "BENCH_INBOX": inbox}
+    wrk_env = {**env, "BENCH_TOKEN": token, "BENCH_INBOX": inbox, "BENCH_BATCH": str(args.batch)}
+    path = (
+        f"/api/v1/inbound/batch, {args.batch} per request"
+        if args.batch
+        else "/api/v1/conversations"
+    )
     print(
-        f"Conversation creation, POST /api/v1/conversations ({vendor(env)}, "
+        f"Conversation creation, POST {path} ({vendor(env)}, "
         f"{args.web_workers} web processes, {args.connections} in flight)"
     )
     floor = subprocess.run(
@@ -58,7 +67,12 @@ def measure(
     for phase, seconds in (("warm-up", 3), ("measure", args.seconds)):
         wrk_env["BENCH_RUN"] = f"{phase}-{time.time_ns()}"
         out = subprocess.run(
-            create_load(base, seconds, args.connections),
+            create_load(
+                base,
+                seconds,
+                args.connections,
+                script="inbound_batch.lua" if args.batch else "create.lua",
+            ),
             env=wrk_env,
             capture_output=True,
             text=True,
@@ -71,6 +85,9 @@ def measure(
             result = re.search(r"rps=([\d.]+)", out)
             assert result, out
             rps = float(result.group(1))
+            if args.batch:
+                rps *= args.batch
+                print(f"  = {rps:,.0f} messages/s")
             print(
                 f"  = {ratio(rps, machine['bare_rps'])} of the bare endpoint, "
                 f"{ratio(rps, machine['commits'])} of the one-row commit rate"

@@ -52,6 +52,11 @@ new_dir; CREATE_DIR=$DIR
 SAHAYAK_DATA_DIR="$CREATE_DIR" $PY bench/api_create.py --seconds 5 --web-workers 1
 new_db create
 DATABASE_URL=$DB $PY bench/api_create.py --seconds 5 --web-workers 2
+echo "-- the same messages 50 to a request (POST /api/v1/inbound/batch)"
+new_dir
+SAHAYAK_DATA_DIR="$DIR" $PY bench/api_create.py --seconds 5 --web-workers 1 --batch 50
+new_db batch
+DATABASE_URL=$DB $PY bench/api_create.py --seconds 5 --web-workers 2 --batch 50
 echo "-- scale-out: 1 and 2 web processes, in one group and in two (PostgreSQL)"
 new_db scale
 DATABASE_URL=$DB $PY bench/scale_out.py --processes 1,2 --groups 2 --seconds 3

@@ -85,6 +85,28 @@ def resolve_contact(
         return existing.get().contact, False
 
 
+def organizations_by_domain(domains: Iterable[str]) -> dict[str, int]:
+    """The organization of each of these email domains that has one (one query)."""
+    found: dict[str, int] = {}
+    rows = Organization.objects.filter(domain__in=set(domains)).order_by("pk")
+    for domain, pk in rows.values_list("domain", "pk"):
+        found.setdefault(domain, pk)
+    return found
+
+
+def create_with_identity(
+    *, kind: str, address: str, name: str, locale: str, organization_id: int | None
+) -> Contact:
+    """A new contact with this (normalized) identity, for a caller that read beforehand
+    that none has it: no savepoint of its own, so a concurrent creation of the same
+    identity fails the caller's transaction (which then retries the slow, safe way)."""
+    contact = Contact.objects.create(
+        name=name[:200], locale=locale[:16], organization_id=organization_id
+    )
+    Identity.objects.create(contact=contact, kind=kind, address=address)
+    return contact
+
+
 def _link_organization_by_domain(contact: Contact, kind: str, address: str) -> None:
     if kind != "email" or "@" not in address:
         return

@@ -17,14 +17,16 @@ import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from django.db import transaction
 
 from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, Identity
-from sahayak.contacts.services import resolve_contact
+from sahayak.contacts.services import create_with_identity, organizations_by_domain
 
+from . import events
 from .inbound import InboundMessage, InboundRejected
 from .models import Conversation, Message, ThreadReference
 from .pipeline import ReceiveResult, _existing, _store, _validate, receive
@@ -56,7 +58,13 @@ def receive_many(inbounds: Sequence[InboundMessage]) -> list[ReceiveResult | Inb
         valid.append(n)
     outermost = not transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        # Its own commit: the burst's events are told together after it (one write to the
+        # search index, SLA clocks in one pass). Inside a caller's transaction they follow
+        # that commit, held or not as the caller chose.
+        holding: AbstractContextManager[list[events.DomainEvent]] = (
+            events.held() if outermost else nullcontext([])
+        )
+        with holding as committed, transaction.atomic():
             burst = Burst([inbounds[n] for n in valid])
             for n in valid:
                 inbound = inbounds[n]
@@ -73,6 +81,7 @@ def receive_many(inbounds: Sequence[InboundMessage]) -> list[ReceiveResult | Inb
             except InboundRejected as exc:
                 results[n] = exc
     else:
+        events.announce(committed)
         if outermost:
             _rejoin_split(results)
     return [r if r is not None else InboundRejected("not stored") for r in results]
@@ -117,6 +126,7 @@ class Burst:
         self._references: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._contacts: dict[tuple[str, str], Contact] = {}
         self._conversations: dict[int, Conversation] = {}
+        self._organizations: dict[str, int] = {}
         self._new_row_ids = itertools.count(2**62)  # for rows a database did not number
         self._read(inbounds)
 
@@ -160,6 +170,13 @@ class Burst:
                 )
                 for identity in identities:
                     self._contacts[(kind, identity.address)] = identity.contact
+        # New customers writing by email join their domain's organization.
+        new_domains = {
+            address.rsplit("@", 1)[1]
+            for address in addresses.get("email", ())
+            if "@" in address and ("email", address) not in self._contacts
+        }
+        self._organizations = organizations_by_domain(new_domains) if new_domains else {}
 
     # --- answering the pipeline's questions ---------------------------------------------
     def has(self, inbound: InboundMessage) -> bool:
@@ -172,7 +189,14 @@ class Burst:
         key = (kind, normalize_address(kind, address))
         found = self._contacts.get(key)
         if found is None:
-            found = resolve_contact(kind=kind, address=address, name=name, locale=locale)[0]
+            domain = key[1].rsplit("@", 1)[-1] if kind == "email" else ""
+            found = create_with_identity(
+                kind=kind,
+                address=key[1],
+                name=name,
+                locale=locale,
+                organization_id=self._organizations.get(domain),
+            )
             self._contacts[key] = found
         return found
 
