@@ -162,3 +162,27 @@ def test_a_burst_asks_the_database_far_less_than_one_by_one(api_inbox):
     with CaptureQueriesContext(connection) as together:
         receive_many(mails("b"))
     assert len(together) < len(single) * 0.6, (len(together), len(single))
+
+
+def test_a_customer_created_meanwhile_sends_the_burst_back_to_one_by_one(api_inbox, monkeypatch):
+    """As if another process created this customer after the burst looked: the identity's
+    unique key refuses the second creation and the message joins the existing customer."""
+    existing = receive(inbound(api_inbox, sender_address="ravi@mail.example")).contact
+    original = burst.Burst._read_contacts
+
+    def looked_too_early(self, inbounds):
+        original(self, inbounds)
+        self._contacts.clear()
+
+    monkeypatch.setattr(burst.Burst, "_read_contacts", looked_too_early)
+    (result,) = receive_many([inbound(api_inbox, sender_address="Ravi@Mail.example")])
+    assert result.contact.pk == existing.pk
+    assert Contact.objects.filter(identities__address="ravi@mail.example").count() == 1
+
+
+def test_a_new_customer_writing_by_email_joins_their_domains_organization(api_inbox):
+    from sahayak.contacts.models import Organization
+
+    acme = Organization.objects.create(name="Acme", domain="acme.example")
+    (result,) = receive_many([inbound(api_inbox, sender_address="meera@acme.example")])
+    assert result.contact.organization_id == acme.pk
