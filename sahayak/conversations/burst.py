@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Tries of a whole burst before its messages are stored one by one.
+BURST_ATTEMPTS = 2
+
 # Values per IN (...) list: well under every database's limit on bound parameters.
 CHUNK = 500
 
@@ -57,34 +60,45 @@ def receive_many(inbounds: Sequence[InboundMessage]) -> list[ReceiveResult | Inb
             continue
         valid.append(n)
     outermost = not transaction.get_connection().in_atomic_block
-    try:
-        # Its own commit: the burst's events are told together after it (one write to the
-        # search index, SLA clocks in one pass). Inside a caller's transaction they follow
-        # that commit, held or not as the caller chose.
-        holding: AbstractContextManager[list[events.DomainEvent]] = (
-            events.held() if outermost else nullcontext([])
-        )
-        with holding as committed, transaction.atomic():
-            burst = Burst([inbounds[n] for n in valid])
-            for n in valid:
-                inbound = inbounds[n]
-                if burst.has(inbound):
-                    results[n] = _existing(inbound)
-                else:
-                    results[n] = _store(inbound, burst)
-    except Exception:
-        # Rolled back whole (its events with it): one by one, each with its own retries.
-        logger.info("burst of %d rolled back; storing its messages one by one", len(valid))
+    for attempt in range(BURST_ATTEMPTS):
+        try:
+            committed = _store_burst(inbounds, valid, results, outermost)
+        except Exception:
+            # Rolled back whole (its events with it). Most often another process created
+            # one of its new customers meanwhile: read again once, then one by one.
+            logger.info("burst of %d rolled back (attempt %d)", len(valid), attempt + 1)
+            continue
+        events.announce(committed)
+        if outermost:
+            _rejoin_split(results)
+        break
+    else:
         for n in valid:
             try:
                 results[n] = receive(inbounds[n])
             except InboundRejected as exc:
                 results[n] = exc
-    else:
-        events.announce(committed)
-        if outermost:
-            _rejoin_split(results)
     return [r if r is not None else InboundRejected("not stored") for r in results]
+
+
+def _store_burst(
+    inbounds: Sequence[InboundMessage],
+    valid: list[int],
+    results: list[ReceiveResult | InboundRejected | None],
+    outermost: bool,
+) -> list[events.DomainEvent]:
+    """One transaction for the burst; its events when it is the outermost one (told
+    together after the commit: one write to the search index, SLA clocks in one pass).
+    Inside a caller's transaction they follow that commit, held or not as it chose."""
+    holding: AbstractContextManager[list[events.DomainEvent]] = (
+        events.held() if outermost else nullcontext([])
+    )
+    with holding as committed, transaction.atomic():
+        burst = Burst([inbounds[n] for n in valid])
+        for n in valid:
+            inbound = inbounds[n]
+            results[n] = _existing(inbound) if burst.has(inbound) else _store(inbound, burst)
+    return committed
 
 
 def _rejoin_split(results: list[ReceiveResult | InboundRejected | None]) -> None:
