@@ -92,10 +92,13 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
 
         page.goto(f"{base}/profile/")
         page.click("text=Two-factor sign-in")
+        # A click waits only for the next page to start arriving: wait for what it shows.
+        page.locator(".qr svg").wait_for()
         assert page.locator(".qr svg").count() == 1
         key = page.inner_text("#totp-secret").replace(" ", "")
         page.fill("#id_code", pyotp.TOTP(key).now())
         page.click("text=Turn on")
+        page.locator(".recovery-codes li").nth(9).wait_for()
         assert page.locator(".recovery-codes li").count() == 10
 
         page.click("text=Sign out")
@@ -106,6 +109,7 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
         page.fill("#id_code", pyotp.TOTP(key).at(int(time.time()) + 30))
         page.click("text=Verify")
         page.wait_for_url(f"{base}/")
+        page.locator("a[href='/profile/']").wait_for()
         assert page.locator("a[href='/profile/']").count() == 1
     finally:
         kill(proc)
