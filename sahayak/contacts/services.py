@@ -110,11 +110,10 @@ def create_with_identity(
 def _link_organization_by_domain(contact: Contact, kind: str, address: str) -> None:
     if kind != "email" or "@" not in address:
         return
-    org_ids = Organization.objects.filter(domain=address.rsplit("@", 1)[1]).values_list(
-        "pk", flat=True
-    )[:1]
-    if org_ids:
-        contact.organization_id = org_ids[0]
+    domain = address.rsplit("@", 1)[1]
+    organization_id = organizations_by_domain([domain]).get(domain)
+    if organization_id is not None:
+        contact.organization_id = organization_id
         contact.save(update_fields=["organization"])
 
 
