@@ -26,7 +26,7 @@ from sahayak.contacts.identities import normalize_address
 from sahayak.contacts.models import Contact, Identity
 from sahayak.contacts.services import create_with_identity, organizations_by_domain
 
-from . import events
+from . import events, writebehind
 from .inbound import InboundMessage, InboundRejected
 from .models import Conversation, Message, ThreadReference
 from .pipeline import ReceiveResult, _existing, _store, _validate, receive
@@ -95,9 +95,15 @@ def _store_burst(
     )
     with holding as committed, transaction.atomic():
         burst = Burst([inbounds[n] for n in valid])
-        for n in valid:
-            inbound = inbounds[n]
-            results[n] = _existing(inbound) if burst.has(inbound) else _store(inbound, burst)
+        with writebehind.collecting(burst.rows):
+            for n in valid:
+                inbound = inbounds[n]
+                if burst.has(inbound):
+                    burst.rows.flush()  # the one it repeats may still be waiting
+                    results[n] = _existing(inbound)
+                else:
+                    results[n] = _store(inbound, burst)
+            burst.rows.flush()
     return committed
 
 
@@ -141,7 +147,10 @@ class Burst:
         self._contacts: dict[tuple[str, str], Contact] = {}
         self._conversations: dict[int, Conversation] = {}
         self._organizations: dict[str, int] = {}
-        self._new_row_ids = itertools.count(2**62)  # for rows a database did not number
+        # Keys of rows this burst stores (some not inserted yet): above every row read up
+        # front and in the order stored, as the database will number them.
+        self._new_row_ids = itertools.count(2**62)
+        self.rows = writebehind.PendingRows()
         self._read(inbounds)
 
     # --- reading up front -------------------------------------------------------------
@@ -255,10 +264,8 @@ class Burst:
     ) -> None:
         self._conversations[conversation.pk] = conversation
         if message.external_id:
-            self._messages[(message.channel, message.external_id[:255])] = (
-                message.pk,
-                conversation.pk,
-            )
+            key = (message.channel, message.external_id[:255])
+            self._messages[key] = (next(self._new_row_ids), conversation.pk)
         for row in references:
-            pk = row.pk if row.pk is not None else next(self._new_row_ids)
-            self._references[(row.channel, row.ref)].append((pk, conversation.pk))
+            key = (row.channel, row.ref)
+            self._references[key].append((next(self._new_row_ids), conversation.pk))

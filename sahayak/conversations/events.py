@@ -24,6 +24,8 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
+from . import writebehind
+
 if TYPE_CHECKING:
     from sahayak.accounts.models import User
 
@@ -134,14 +136,19 @@ def record(
     row = None
     cause = _cause.get()
     if persist:
+        pending = writebehind.current()
+        if pending is not None and message is not None and message.pk is None:
+            pending.flush()  # the row names the message by its key
         stored: dict[str, Any] = {"from": old, "to": new} if (old, new) != (None, None) else {}
         if message is not None:
             stored["message"] = message.pk
         if cause:
             stored["cause"] = list(cause)
-        row = Event.objects.create(
-            conversation=conversation, actor=actor, kind=kind, data={**stored, **data}
-        )
+        row = Event(conversation=conversation, actor=actor, kind=kind, data={**stored, **data})
+        if pending is not None:
+            pending.add(row)  # inserted with the burst's other rows before its commit
+        else:
+            row.save(force_insert=True)
     event = DomainEvent(kind, conversation, actor, old, new, message, data, row, cause)
     transaction.on_commit(lambda: _after_commit(event))
     return event

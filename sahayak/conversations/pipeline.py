@@ -168,7 +168,7 @@ def _store(inbound: InboundMessage, batch: Burst | None = None) -> ReceiveResult
         conversation = _open_conversation(inbound, contact, text, language, now)
     else:
         _touch(conversation, now)
-    message = Message.objects.create(
+    message = Message(
         conversation=conversation,
         direction=Direction.INBOUND,
         channel=inbound.channel,
@@ -179,10 +179,16 @@ def _store(inbound: InboundMessage, batch: Burst | None = None) -> ReceiveResult
         metadata=inbound.metadata,
         written_at=_plausible(inbound.written_at, now),
     )
+    if batch is not None and not inbound.attachments:
+        batch.rows.add(message)  # inserted with the burst's other rows before its commit
+    else:
+        if batch is not None:
+            batch.rows.flush()  # earlier messages keep the lower ids
+        message.save(force_insert=True)
     attachments.store(message, inbound.attachments)
     references = []
     if inbound.references or inbound.loose_references:
-        references = _remember_references(message, inbound)
+        references = _remember_references(message, inbound, batch)
     if batch is not None:
         batch.stored(message, conversation, contact, references)
     record(
@@ -330,16 +336,23 @@ def _reference_keys(inbound: InboundMessage) -> list[str]:
     return list(refs)[-50:]
 
 
-def _remember_references(message: Message, inbound: InboundMessage) -> list[ThreadReference]:
-    return ThreadReference.objects.bulk_create(
+def _remember_references(
+    message: Message, inbound: InboundMessage, batch: Burst | None = None
+) -> list[ThreadReference]:
+    rows = [
         ThreadReference(
             channel=inbound.channel,
             ref=ref,
-            conversation_id=message.conversation_id,
+            conversation=message.conversation,
             message=message,
         )
         for ref in _reference_keys(inbound)
-    )
+    ]
+    if batch is None:
+        return ThreadReference.objects.bulk_create(rows)
+    for row in rows:
+        batch.rows.add(row)
+    return rows
 
 
 def _open_conversation(

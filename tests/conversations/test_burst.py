@@ -11,8 +11,8 @@ from sahayak.contacts.models import Contact
 from sahayak.conversations import burst
 from sahayak.conversations.burst import receive_many
 from sahayak.conversations.events import EventKind, conversation_event, events_committed
-from sahayak.conversations.inbound import InboundRejected
-from sahayak.conversations.models import Conversation, Message, ThreadReference
+from sahayak.conversations.inbound import InboundAttachment, InboundRejected
+from sahayak.conversations.models import Conversation, Event, Message, ThreadReference
 from sahayak.conversations.pipeline import ReceiveResult, receive
 from tests.conftest import inbound
 
@@ -186,3 +186,45 @@ def test_a_new_customer_writing_by_email_joins_their_domains_organization(api_in
     acme = Organization.objects.create(name="Acme", domain="acme.example")
     (result,) = receive_many([inbound(api_inbox, sender_address="meera@acme.example")])
     assert result.contact.organization_id == acme.pk
+
+
+def test_rows_are_inserted_together_in_arrival_order_around_a_message_with_a_file(api_inbox):
+    """Messages, references and events of a burst wait for one insert per table before
+    the commit; a message with a file is inserted at once, after the ones before it, so
+    ids keep the order the messages arrived in either way."""
+    photo = InboundAttachment("parcel.jpg", "image/jpeg", b"\xff\xd8 not really a jpeg")
+    with CaptureQueriesContext(connection) as queries:
+        results = receive_many(
+            [
+                inbound(api_inbox, external_id="m1", sender_address="a@mail.example"),
+                inbound(api_inbox, external_id="m2", references=["m1"]),
+                inbound(api_inbox, external_id="m3", attachments=[photo]),
+                inbound(api_inbox, external_id="m4", references=["m3", "m2"]),
+                inbound(api_inbox, external_id="m5", sender_address="b@mail.example"),
+            ]
+        )
+    stored = list(Message.objects.order_by("pk").values_list("external_id", flat=True))
+    assert stored == ["m1", "m2", "m3", "m4", "m5"]
+    assert [r.message.pk for r in results] == sorted(r.message.pk for r in results)
+    assert Message.objects.get(external_id="m3").attachments.get().size == len(photo.content)
+    message_inserts = [
+        q for q in queries if q["sql"].startswith('INSERT INTO "conversations_message"')
+    ]
+    # m1 and m2 together before the file, m3 with its file, m4 and m5 together at the end
+    assert len(message_inserts) == 3
+    references = ThreadReference.objects.filter(ref__in=["m1", "m2", "m3"])
+    assert {(r.ref, r.message.external_id) for r in references} == {
+        ("m1", "m2"),
+        ("m3", "m4"),
+        ("m2", "m4"),
+    }
+    opened = Event.objects.filter(kind=EventKind.CREATED).order_by("pk")
+    assert [e.conversation_id for e in opened] == sorted(e.conversation_id for e in opened)
+
+
+def test_a_repeat_of_a_message_still_waiting_to_be_inserted_is_found(api_inbox):
+    first, repeat = receive_many(
+        [inbound(api_inbox, external_id="twice"), inbound(api_inbox, external_id="twice")]
+    )
+    assert repeat.duplicate and repeat.message.pk == first.message.pk
+    assert Message.objects.filter(external_id="twice").count() == 1
