@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
-from sahayak.conversations import events
+from sahayak.conversations import attachments, events
 from sahayak.conversations.burst import receive_many
 from sahayak.conversations.delivery import record_delivery_report
 from sahayak.conversations.inbound import InboundAttachment, InboundMessage, InboundRejected
@@ -385,11 +383,7 @@ def _outcome(result: ReceiveResult) -> IngestOutcome:
 
 def _keep_raw(raw: bytes) -> str:
     """The original bytes, content-addressed (a crash leaves at most an unused file)."""
-    digest = hashlib.sha256(raw).hexdigest()
-    name = f"raw-mail/{digest[:2]}/{digest}.eml"
-    if not default_storage.exists(name):
-        default_storage.save(name, ContentFile(raw))
-    return name
+    return attachments.keep(raw, "raw-mail", ".eml")[0]
 
 
 def after_commit(outcomes: Iterable[IngestOutcome]) -> None:
