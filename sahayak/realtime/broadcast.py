@@ -19,7 +19,7 @@ from sahayak.conversations.events import DELIVERY_KINDS, MESSAGE_KINDS, DomainEv
 from sahayak.conversations.models import Conversation, Message
 
 from . import groups
-from .publish import group_send
+from .publish import group_send, group_send_many
 
 
 def conversation_event(
@@ -48,10 +48,16 @@ def _websocket_kind(event: DomainEvent) -> str:
     return "updated"
 
 
-def _on_event(event: DomainEvent, **_: Any) -> None:
+def _live_update(event: DomainEvent) -> dict[str, Any]:
     kind = _websocket_kind(event)
     extra = {"fields": [str(event.kind)]} if kind == "updated" else {}
-    group_send(groups.AGENTS, conversation_event(kind, event.conversation, event.message, **extra))
+    return conversation_event(kind, event.conversation, event.message, **extra)
+
+
+def _on_events(events: list[DomainEvent], **_: Any) -> None:
+    """One commit's events, handed to the channel layer together (a burst of mail is one
+    hand-over, not one per event)."""
+    group_send_many([(groups.AGENTS, _live_update(event)) for event in events])
 
 
 def _access_changed(user_ids: Iterable[int]) -> None:
@@ -92,7 +98,7 @@ def _team_saved(instance: Team, created: bool, **_: Any) -> None:
 
 
 def connect() -> None:
-    events.conversation_event.connect(_on_event, dispatch_uid="realtime-events")
+    events.events_committed.connect(_on_events, dispatch_uid="realtime-events")
     m2m_changed.connect(
         _team_members_changed, sender=Team.members.through, dispatch_uid="realtime-members"
     )

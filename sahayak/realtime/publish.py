@@ -17,7 +17,7 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -39,19 +39,30 @@ def remember_server_loop() -> None:
 
 
 def group_send(group: str, event: dict[str, Any]) -> None:
+    group_send_many([(group, event)])
+
+
+def group_send_many(sends: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Send each (group, event) in order, handing them to the loop once for all."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not sends:
         return
+
+    async def send_all() -> None:
+        for group, event in sends:
+            await layer.group_send(group, event)
+
     loop = _server_loop
     try:
         if loop is None or not loop.is_running():
-            _publisher().run(layer.group_send(group, event))
+            _publisher().run(send_all())
         elif _on_loop(loop):
-            loop.create_task(layer.group_send(group, event))
+            loop.create_task(send_all())
         else:
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
+            asyncio.run_coroutine_threadsafe(send_all(), loop)
     except Exception:  # a lost live update must never break the operation that caused it
-        logger.exception("could not publish %s to %s", event.get("type"), group)
+        kinds = ", ".join(dict.fromkeys(str(event.get("type")) for _, event in sends))
+        logger.exception("could not publish %s (%d)", kinds, len(sends))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -74,3 +74,31 @@ def test_an_unreachable_layer_is_logged_and_the_caller_goes_on(monkeypatch, capl
     monkeypatch.setattr(publish, "_server_loop", None)
     publish.group_send("agents-test", {"type": "conversation.event"})
     assert "could not publish conversation.event" in caplog.text
+
+
+def test_a_commits_updates_are_handed_over_once_and_arrive_in_order(redis_layer, monkeypatch):
+    async def join() -> str:
+        channel = await redis_layer.new_channel()
+        await redis_layer.group_add("agents-test", channel)
+        return channel
+
+    channel = asyncio.run(join())
+    runner = publish._publisher()
+    handed: list[int] = []
+    original = runner.run
+
+    def counting_run(coroutine):
+        handed.append(1)
+        return original(coroutine)
+
+    monkeypatch.setattr(runner, "run", counting_run)
+    sends = [("agents-test", {"type": "conversation.event", "n": n}) for n in range(25)]
+    sender = threading.Thread(target=publish.group_send_many, args=(sends,))
+    sender.start()
+
+    async def drain() -> list[int]:
+        return [(await asyncio.wait_for(redis_layer.receive(channel), 5))["n"] for _ in range(25)]
+
+    assert asyncio.run(drain()) == list(range(25))
+    sender.join()
+    assert len(handed) == 1
