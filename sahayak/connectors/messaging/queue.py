@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from django_tasks import task
 from sahayak.conversations.delivery import backoff
 from sahayak.conversations.models import Inbox
 
+from . import webhooks
 from .models import WebhookDelivery
 from .providers import ProviderFailure
 from .setup import get_setup
@@ -43,8 +45,13 @@ def _lease() -> timedelta:
 State = WebhookDelivery.State
 
 
+# Deliveries read and stored together by the web process (a burst per inbox).
+BATCH = 50
+
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks")
 _backlog = 0
+_waiting: deque[int] = deque()
+_draining = False
 _backlog_lock = threading.Lock()
 
 
@@ -59,28 +66,38 @@ def accept(inbox: Inbox, body: bytes, content_type: str) -> WebhookDelivery:
 
 
 def _dispatch(delivery_id: int) -> None:
-    """Here, after the response, unless this process is behind: then the worker."""
-    global _backlog
+    """Here, after the response, unless this process is behind: then the worker. What
+    arrives while the thread here is busy waits for it and is taken up together."""
+    global _backlog, _draining
     with _backlog_lock:
         here = _backlog < settings.SAHAYAK_WEBHOOK_LOCAL_BACKLOG
+        start = here and not _draining
         if here:
             _backlog += 1
-    if here:
-        _pool.submit(_process_here, delivery_id)
-    else:
+            _waiting.append(delivery_id)
+            _draining = True
+    if start:
+        _pool.submit(_process_here)
+    elif not here:
         process_delivery.enqueue(delivery_id)
 
 
-def _process_here(delivery_id: int) -> None:
-    global _backlog
-    try:
-        process(delivery_id)
-    except Exception:  # the delivery stays pending: the worker's sweep takes it up
-        logger.exception("webhook delivery %s could not be processed here", delivery_id)
-    finally:
-        close_old_connections()
+def _process_here() -> None:
+    global _backlog, _draining
+    while True:
         with _backlog_lock:
-            _backlog -= 1
+            if not _waiting:
+                _draining = False
+                return
+            ids = [_waiting.popleft() for _ in range(min(BATCH, len(_waiting)))]
+        try:
+            process_many(ids)
+        except Exception:  # the deliveries stay pending: the worker's sweep takes them up
+            logger.exception("webhook deliveries %s could not be processed here", ids)
+        finally:
+            close_old_connections()
+            with _backlog_lock:
+                _backlog -= len(ids)
 
 
 @task(queue_name="inbound")
@@ -100,22 +117,60 @@ def _claim(delivery_id: int) -> bool:
 
 def process(delivery_id: int) -> str:
     """Turn one delivery into messages and reports; returns its resulting state."""
-    if not _claim(delivery_id):
-        return "skipped"
-    delivery = WebhookDelivery.objects.select_related("inbox").get(pk=delivery_id)
-    handler = import_string(get_setup(delivery.inbox.channel).process)
+    return process_many([delivery_id])[delivery_id]
+
+
+def process_many(delivery_ids: list[int]) -> dict[int, str]:
+    """Turn deliveries into messages and reports: each is read by its channel, then what
+    they carry is stored together (one burst per inbox, in arrival order). A delivery that
+    cannot be read, or whose messages cannot be stored, is retried on its own; returns each
+    delivery's resulting state ("skipped" when another process has it or it is done)."""
+    states = {pk: "skipped" for pk in delivery_ids}
+    claimed = [pk for pk in delivery_ids if _claim(pk)]
+    deliveries = WebhookDelivery.objects.select_related("inbox").in_bulk(claimed)
+    read: list[tuple[WebhookDelivery, list[tuple[Inbox, webhooks.Item]]]] = []
+    for pk in claimed:
+        delivery = deliveries[pk]
+        handler = import_string(get_setup(delivery.inbox.channel).process)
+        try:
+            with webhooks.collecting() as items:
+                handler(delivery.inbox, bytes(delivery.body), delivery.content_type)
+        except ProviderFailure as exc:
+            # A file could not be fetched just now: later, with the provider's pace.
+            states[pk] = _retry(delivery, exc.message, exc.retry_after)
+            continue
+        except Exception as exc:  # a bug or bad data: kept, retried, then set aside
+            states[pk] = _failed(delivery, exc)
+            continue
+        read.append((delivery, items))
     try:
-        handler(delivery.inbox, bytes(delivery.body), delivery.content_type)
-    except ProviderFailure as exc:
-        # A file could not be fetched just now: later, with the provider's pace.
-        return _retry(delivery, exc.message, exc.retry_after)
-    except Exception as exc:  # a bug or bad data: kept, retried, then set aside
-        logger.exception("webhook delivery %s of inbox %s failed", delivery.pk, delivery.inbox_id)
-        return _retry(delivery, f"{type(exc).__name__}: {exc}", None)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        webhooks.store_each(item for _, items in read for item in items)
+        done = [delivery.pk for delivery, _ in read]
+    except Exception:
+        logger.exception("deliveries %s could not be stored together", [d.pk for d, _ in read])
+        done = []
+        for delivery, items in read:  # storing is idempotent: each on its own now
+            try:
+                webhooks.store_each(items)
+            except Exception as exc:
+                states[delivery.pk] = _failed(delivery, exc)
+                continue
+            done.append(delivery.pk)
+    WebhookDelivery.objects.filter(pk__in=done).update(
         state=State.DONE, next_attempt_at=None, error=""
     )
-    return State.DONE
+    states.update(dict.fromkeys(done, State.DONE))
+    return states
+
+
+def _failed(delivery: WebhookDelivery, exc: Exception) -> str:
+    logger.error(
+        "webhook delivery %s of inbox %s failed",
+        delivery.pk,
+        delivery.inbox_id,
+        exc_info=exc,
+    )
+    return _retry(delivery, f"{type(exc).__name__}: {exc}", None)
 
 
 def _retry(delivery: WebhookDelivery, reason: str, wait: float | None) -> str:
@@ -160,7 +215,11 @@ def drain(limit: int = 10_000) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for delivery_id in ids if process(delivery_id) == State.DONE)
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        states = process_many(ids[start : start + BATCH])
+        done += sum(state == State.DONE for state in states.values())
+    return done
 
 
 def prune(batch: int = 5000) -> int:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,9 +135,30 @@ def read_json(body: bytes) -> dict[str, Any]:
     return payload
 
 
+Item = InboundMessage | StatusReport
+
+_collecting: ContextVar[list[tuple[Inbox, Item]] | None] = ContextVar("webhook_items", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[tuple[Inbox, Item]]]:
+    """``store()`` inside this block keeps what it is given in the list instead of storing
+    it: the queue reads several deliveries first and stores their messages together."""
+    items: list[tuple[Inbox, Item]] = []
+    token = _collecting.set(items)
+    try:
+        yield items
+    finally:
+        _collecting.reset(token)
+
+
 def store(inbox: Inbox, items: Iterable[InboundMessage | StatusReport]) -> int:
     """Store the messages and apply the reports, in their order; returns how many messages
-    were new. Messages side by side in one payload are stored as one burst."""
+    were new (0 while ``collecting``). Messages side by side are stored as one burst."""
+    collector = _collecting.get()
+    if collector is not None:
+        collector.extend((inbox, item) for item in items)
+        return 0
     new = 0
     run: list[InboundMessage] = []
     for item in items:

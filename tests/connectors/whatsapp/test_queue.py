@@ -101,3 +101,28 @@ def test_lost_tasks_are_enqueued_again_and_old_deliveries_pruned(client, inbox, 
     )
     assert queue.prune() == 1
     assert Message.objects.filter(external_id="wamid.lost").exists()
+
+
+def test_deliveries_waiting_together_are_stored_in_one_burst_and_a_bad_one_alone(
+    inbox, monkeypatch
+):
+    from sahayak.connectors.messaging import webhooks
+
+    bursts: list[list[str]] = []
+    original = webhooks.receive_many
+
+    def counting(messages):
+        bursts.append([m.external_id for m in messages])
+        return original(messages)
+
+    monkeypatch.setattr(webhooks, "receive_many", counting)
+    first = queue.accept(inbox, signed(envelope([text("wamid.t1", "नमस्ते")]))[0], "application/json")
+    broken = queue.accept(inbox, b"not json at all", "application/json")
+    last = queue.accept(inbox, signed(envelope([text("wamid.t2", "again")]))[0], "application/json")
+    states = queue.process_many([first.pk, broken.pk, last.pk])
+    assert states == {first.pk: "done", broken.pk: "pending", last.pk: "done"}
+    assert bursts == [["wamid.t1", "wamid.t2"]]
+    stored = Message.objects.order_by("pk").values_list("external_id", flat=True)
+    assert list(stored) == ["wamid.t1", "wamid.t2"]
+    broken.refresh_from_db()
+    assert broken.state == "pending" and "JSON" in broken.error
