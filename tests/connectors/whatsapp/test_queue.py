@@ -126,3 +126,15 @@ def test_deliveries_waiting_together_are_stored_in_one_burst_and_a_bad_one_alone
     assert list(stored) == ["wamid.t1", "wamid.t2"]
     broken.refresh_from_db()
     assert broken.state == "pending" and "JSON" in broken.error
+
+
+def test_the_workers_task_takes_the_deliveries_due_after_its_own_along(inbox):
+    accepted = [
+        queue.accept(inbox, signed(envelope([text(f"wamid.w{n}", "hello")]))[0], "application/json")
+        for n in range(3)
+    ]
+    assert queue.process_delivery.call(accepted[0].pk) == "done"
+    assert Message.objects.count() == 3
+    # Their own tasks come later and find nothing left to do.
+    assert [queue.process_delivery.call(d.pk) for d in accepted[1:]] == ["skipped", "skipped"]
+    assert Message.objects.count() == 3
