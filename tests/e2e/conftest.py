@@ -1,4 +1,8 @@
 import pytest
+from playwright.sync_api import expect
+
+# Pages under a loaded CI machine: what a test waits to see gets as long as a page action.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(autouse=True)

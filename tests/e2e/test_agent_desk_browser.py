@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from .browser import CHROMIUM, PASSWORD, live, login, submit_sign_in
 from .helpers import django_eval, kill, prepare_env, start_server
@@ -111,7 +112,7 @@ def test_keyboard_only_from_the_inbox_to_a_solved_conversation(desk, browser, tm
 
     # r: the reply box; type, then Tab to the file picker and choose a file by keyboard.
     page.keyboard.press("r")
-    assert page.locator("#reply-text:focus").count() == 1
+    expect(page.locator("#reply-text:focus")).to_have_count(1)
     page.keyboard.type("Here is your return label.")
     label = tmp_path / "return-label.pdf"
     label.write_bytes(b"%PDF-1.4 return label")
@@ -119,13 +120,13 @@ def test_keyboard_only_from_the_inbox_to_a_solved_conversation(desk, browser, tm
         if page.locator("#reply-files:focus").count():
             break
         page.keyboard.press("Tab")
-    assert page.locator("#reply-files:focus").count() == 1
+    expect(page.locator("#reply-files:focus")).to_have_count(1)
     # The file picker is reachable by Tab. Opening it with Space is the browser's own
     # behaviour, and headless Chromium now and then drops its "file chooser opened" event;
     # the files are therefore given to the focused field as the picker would give them.
     page.locator("#reply-files").set_input_files(str(label))
     page.locator("#reply-file-list li:has-text('return-label.pdf')").wait_for()
-    assert page.locator("#reply-files:focus").count() == 1
+    expect(page.locator("#reply-files:focus")).to_have_count(1)
 
     # Then set status: Solved, chosen by typing in the list; Ctrl+Enter sends.
     for _ in range(12):
@@ -160,7 +161,7 @@ def test_keyboard_only_from_the_inbox_to_a_solved_conversation(desk, browser, tm
 
     # / goes to search from anywhere.
     page.keyboard.press("/")
-    assert page.locator("#top-q:focus").count() == 1
+    expect(page.locator("#top-q:focus")).to_have_count(1)
 
 
 def test_the_side_panel_follows_a_reply_and_drafts_survive_a_reload(desk, browser):
@@ -370,11 +371,11 @@ def test_a_new_conversation_from_the_contact_page_joins_the_timeline(desk, brows
     page.goto(f"{base}/contacts/{desk['meera']}/")
     timeline = page.locator(".timeline-list")
     timeline.locator("li:has-text('It leaves today.')").wait_for()
-    assert timeline.locator("li:has-text('ORD-7 is a week late.')").count() == 1
+    expect(timeline.locator("li:has-text('ORD-7 is a week late.')")).to_have_count(1)
     # Filtered to orders only: no messages.
     page.uncheck("input[name=show][value=message]")
     page.click(".timeline-filter button")
-    assert page.locator(".timeline-list li:has-text('It leaves today.')").count() == 0
+    expect(page.locator(".timeline-list li:has-text('It leaves today.')")).to_have_count(0)
 
 
 def test_a_side_conversation_with_a_supplier_from_the_side_panel(desk, browser):
@@ -406,7 +407,7 @@ def test_a_side_conversation_with_a_supplier_from_the_side_panel(desk, browser):
     )
     # The answer shows in the side thread, live, and never in the customer's timeline.
     page.locator(".side-thread .side-msg:has-text('it ships today')").wait_for(timeout=20_000)
-    assert page.locator("#timeline:has-text('it ships today')").count() == 0
+    expect(page.locator("#timeline:has-text('it ships today')")).to_have_count(0)
 
 
 def test_a_new_install_walks_its_administrator_through_the_first_steps(desk, browser):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import CHROMIUM, live, login
 from .helpers import django_eval, kill, prepare_env, start_server
@@ -68,7 +69,7 @@ def test_agent_inserts_a_canned_reply_in_the_customers_language_and_sends_it(ser
     page.keyboard.type("/ref")
     option = page.locator("#canned-picker .canned-item", has_text="Refund policy")
     option.wait_for()
-    assert page.locator("#canned-picker .canned-item").count() == 1  # "ship" does not match
+    expect(page.locator("#canned-picker .canned-item")).to_have_count(1)  # "ship" does not match
     assert "Bonjour Élodie" in option.inner_text()
     option.click()
     french = "Bonjour Élodie, votre remboursement est en route. Asha"

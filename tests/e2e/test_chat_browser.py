@@ -138,7 +138,7 @@ def test_a_visitor_and_an_agent_chat_live_and_the_history_survives_a_reload(chat
     # ...and never run, on either side.
     assert visitor.evaluate("window.pwned") is None
     assert agent.evaluate("window.pwned") is None
-    assert visitor.locator(".sc-msg img").count() == 0
+    expect(visitor.locator(".sc-msg img")).to_have_count(0)
 
     # The agent sees the visitor type (the widget says so at most every 3 s).
     visitor.wait_for_timeout(3100)
@@ -171,13 +171,13 @@ def test_messages_typed_while_the_server_is_down_are_stored_once_when_it_is_back
     visitor.wait_for_selector(".sc-status:has-text('Reconnexion')")
     send(visitor, "deuxième")
     send(visitor, "troisième")
-    assert visitor.locator(".sc-pending").count() == 2
+    expect(visitor.locator(".sc-pending")).to_have_count(2)
 
     # Back on the same port: the widget reconnects and resends its outbox.
     port = int(chat["base"].rsplit(":", 1)[1])
     chat["proc"], _base = start_server(chat["env"], "--no-worker", port=port)
     expect(visitor.locator("#sahayak-chat .sc-visitor[data-id]")).to_have_count(3, timeout=40_000)
-    assert visitor.locator(".sc-pending").count() == 0
+    expect(visitor.locator(".sc-pending")).to_have_count(0)
     assert stored_texts(chat["env"]) == ["premier", "deuxième", "troisième"]
     # A reload shows each once.
     visitor.reload()
@@ -284,7 +284,7 @@ def test_on_a_phone_the_launcher_never_covers_send_and_escape_closes(chat, brows
     launcher = page.locator(".sc-launcher")
     launcher.wait_for()
     # Drawn icons, not emoji (which show as empty boxes without an emoji font).
-    assert launcher.locator("svg.sc-icon").count() == 1
+    expect(launcher.locator("svg.sc-icon")).to_have_count(1)
     assert launcher.inner_text().strip() == ""
     launcher.click()
     # Open: focus is in the panel (on the form it asks first), the launcher out of the way.
@@ -292,7 +292,7 @@ def test_on_a_phone_the_launcher_never_covers_send_and_escape_closes(chat, brows
     assert not launcher.is_visible()
     page.locator(".sc-form .sc-send").click(trial=True)  # fails if anything covers it
     page.locator(".sc-attach").click(trial=True)
-    assert page.locator(".sc-attach svg.sc-icon").count() == 1
+    expect(page.locator(".sc-attach svg.sc-icon")).to_have_count(1)
     send(page, "Bonjour, ma commande ?")
     wait_for(lambda: "Bonjour, ma commande ?" in stored_texts(chat["env"]))
     # Escape closes the panel and gives focus back to the launcher.

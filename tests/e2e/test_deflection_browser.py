@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import CHROMIUM
 from .helpers import django_eval, kill, prepare_env, start_server
@@ -74,7 +75,7 @@ def test_reading_a_suggested_article_and_leaving_is_a_deflection(server, browser
     page.type("#id_subject", "Où est mon colis ?", delay=30)
     suggestion = page.locator("#suggestions a", has_text="Suivre votre colis")
     suggestion.wait_for()
-    assert page.locator("#suggestions a").count() == 1
+    expect(page.locator("#suggestions a")).to_have_count(1)
 
     with context.expect_page() as opened:
         suggestion.click()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.accounts.oidc_provider import Provider
 
@@ -94,12 +95,12 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
         page.click("text=Two-factor sign-in")
         # A click waits only for the next page to start arriving: wait for what it shows.
         page.locator(".qr svg").wait_for()
-        assert page.locator(".qr svg").count() == 1
+        expect(page.locator(".qr svg")).to_have_count(1)
         key = page.inner_text("#totp-secret").replace(" ", "")
         page.fill("#id_code", pyotp.TOTP(key).now())
         page.click("text=Turn on")
         page.locator(".recovery-codes li").nth(9).wait_for()
-        assert page.locator(".recovery-codes li").count() == 10
+        expect(page.locator(".recovery-codes li")).to_have_count(10)
 
         page.click("text=Sign out")
         page.wait_for_url(f"{base}/login/")
@@ -110,6 +111,6 @@ def test_two_factor_enrolment_and_sign_in(tmp_path: Path, browser: Any) -> None:
         page.click("text=Verify")
         page.wait_for_url(f"{base}/")
         page.locator("a[href='/profile/']").wait_for()
-        assert page.locator("a[href='/profile/']").count() == 1
+        expect(page.locator("a[href='/profile/']")).to_have_count(1)
     finally:
         kill(proc)

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.connectors.whatsapp.fake import (
     APP_SECRET,
@@ -113,7 +114,7 @@ def test_an_agent_answers_in_the_window_then_with_a_template_and_sees_it_read(se
     page.reload()
     live(page)
     assert "only an approved template can be sent now" in page.inner_text(".reply-window")
-    assert page.locator("#reply-form option[value=whatsapp]").count() == 0
+    expect(page.locator("#reply-form option[value=whatsapp]")).to_have_count(0)
     offer = page.locator(".template-offer", has_text="order_update")
     offer.locator("summary").click()
     offer.locator("input[name='header-1']").fill("A-17")

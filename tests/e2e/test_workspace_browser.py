@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from .browser import CHROMIUM, live, login
 from .helpers import django_eval, kill, prepare_env, start_server
@@ -115,7 +116,7 @@ def test_two_agents_work_the_same_conversation_live(server, browser):
     )
     for page in (asha, ravi):
         page.wait_for_selector(".msg.dir-in:has-text('Thank you, waiting.')")
-        assert page.locator(".msg:has-text('Checking with the courier')").count() == 1
+        expect(page.locator(".msg:has-text('Checking with the courier')")).to_have_count(1)
 
     # Ravi assigns it to himself: Asha's side panel follows.
     ravi.select_option("#side select[name=assignee]", label="Ravi")
